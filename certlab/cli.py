@@ -1,0 +1,119 @@
+"""The ``certlab`` command: one entry point, one subcommand per job.
+
+Exit codes: 0 ok, 1 checks failed, 2 bad usage or bad input (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from certlab import __version__
+from certlab.errors import CertlabError
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def cmd_build(args) -> int:
+    from certlab.build import build
+    from certlab.course import Course
+
+    course = Course(args.root)
+    result = build(course, args.assignments or None, check=args.check)
+    out = _console()
+    if args.check:
+        stale = result.changed + result.removed
+        if stale:
+            _console(stderr=True).print("release/ is stale; run `certlab build` and commit:\n  " + "\n  ".join(stale))
+            return 1
+        out.print(f"release/ is up to date ({len(result.assignments)} assignments)")
+        return 0
+    for path in result.changed:
+        out.print(f"wrote {path}")
+    for path in result.removed:
+        out.print(f"removed {path}")
+    out.print(f"built {len(result.assignments)} assignments ({len(result.changed)} files changed)")
+    return 0
+
+
+def cmd_lint(args) -> int:
+    from certlab.course import Course
+    from certlab.lint import lint
+
+    course = Course(args.root)
+    violations = lint(course)
+    out = _console()
+    for v in violations:
+        out.print(str(v), markup=False)
+    if violations:
+        out.print(f"{len(violations)} problem(s)")
+        return 1
+    n = sum(len(course.source_notebooks(a.id)) for a in course.written)
+    out.print(f"lint clean: {len(course.assignments)} assignments in course.yml, {n} notebooks checked")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from certlab.demo import run_demo
+
+    return run_demo(Path(args.root) if args.root else None, exam=args.exam, keep=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="certlab", description="Graded practice for ML certifications, on nbgrader.")
+    parser.add_argument("--version", action="version", version=f"certlab {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv for debug logs)")
+    parser.add_argument("--root", default=None, help="course folder (default: the nearest folder with course.yml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("build", help="generate release/ from source/ through nbgrader")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: every written one)")
+    p.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 and name the files if release/ is stale"
+    )
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("lint", help="check every course rule; exit 1 on any violation")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("demo", help="grade three learners on a scratch copy and print the gradebook and readiness")
+    p.add_argument("--exam", default="aws-mla-c01", help="exam whose readiness to show (default: aws-mla-c01)")
+    p.add_argument("--keep", action="store_true", help="keep the scratch course and print where it is")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _venv_on_path() -> None:
+    """nbgrader runs helpers (alembic, jupyter) by name: make this interpreter's bin/ come first."""
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    _venv_on_path()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CertlabError as exc:
+        _console(stderr=True).print(f"certlab {args.command}: {exc}", markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _console(stderr=True).print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

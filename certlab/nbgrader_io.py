@@ -1,0 +1,74 @@
+"""The thin layer over nbgrader's Python API that build, check and grade share."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from certlab.errors import CertlabError
+
+
+def load_config(root: Path, **overrides) -> Config:
+    """The course's ``nbgrader_config.py`` as a traitlets Config, plus ``Section__name`` overrides."""
+    config = Config()
+    if (root / "nbgrader_config.py").exists():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    for key, value in overrides.items():
+        section, name = key.split("__")
+        config[section][name] = value
+    return config
+
+
+def db_url(root: Path, config: Config | None = None) -> str:
+    config = config if config is not None else load_config(root)
+    url = config.get("CourseDirectory", {}).get("db_url")
+    return str(url) if url else f"sqlite:///{root / 'gradebook.db'}"
+
+
+@contextlib.contextmanager
+def quiet_logs():
+    """Collect nbgrader's and traitlets' log lines instead of printing them; yield the buffer."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    loggers = [logging.getLogger(name) for name in ("traitlets", "nbgrader", "")]
+    saved = [(lg, lg.handlers[:], lg.propagate) for lg in loggers]
+    for lg in loggers:
+        lg.handlers = [handler]
+        lg.propagate = False
+    try:
+        yield buffer
+    finally:
+        for lg, handlers, propagate in saved:
+            lg.handlers = handlers
+            lg.propagate = propagate
+
+
+def run_converter(converter_cls, root: Path, assignment: str, db: str, student: str | None = None, **options) -> str:
+    """Run an nbgrader converter (GenerateAssignment, Autograde, …) in-process.
+
+    Returns the captured log; raises :class:`CertlabError` with nbgrader's own message on failure.
+    """
+    from nbgrader.coursedir import CourseDirectory
+
+    config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    if student is not None:
+        coursedir.student_id = student
+    with quiet_logs() as log:
+        app = converter_cls(coursedir=coursedir, config=config)
+        for key, value in options.items():
+            setattr(app, key, value)
+        app.log.handlers = logging.getLogger("").handlers
+        try:
+            app.start()
+        except BaseException as exc:  # nbgrader signals failure with NbGraderException or SystemExit
+            detail = log.getvalue().strip().splitlines()
+            reason = next((line for line in reversed(detail) if "rror" in line), detail[-1] if detail else repr(exc))
+            raise CertlabError(f"nbgrader {converter_cls.__name__} failed for {assignment}: {reason}") from None
+    return log.getvalue()
