@@ -18,7 +18,7 @@ import nbformat
 
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.nbgrader_io import db_url, run_converter
+from certlab.nbgrader_io import run_converter
 from certlab.notebooks import certlab_meta, graded_cells, read_notebook
 
 TABLE_ROLE = "skills-table"
@@ -101,7 +101,9 @@ def build(course: Course, assignments: list[str] | None = None, check: bool = Fa
     with tempfile.TemporaryDirectory(prefix="certlab-build-") as tmp:
         scratch = Path(tmp)
         shutil.copy2(course.root / "nbgrader_config.py", scratch / "nbgrader_config.py")
-        db = f"sqlite:///{scratch / 'gradebook.db'}" if check else db_url(course.root)
+        # release/ is a pure function of source/: the scratch gradebook is thrown away, and
+        # `certlab grade` registers assignments in the real gradebook when it needs them.
+        db = f"sqlite:///{scratch / 'gradebook.db'}"
         for a in selected:
             shutil.copytree(
                 course.source_dir / a.id, scratch / "source" / a.id, ignore=shutil.ignore_patterns(".ipynb_checkpoints")

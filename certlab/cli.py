@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -90,15 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _venv_on_path() -> None:
-    """nbgrader runs helpers (alembic, jupyter) by name: make this interpreter's bin/ come first."""
-    bindir = os.path.dirname(sys.executable)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-
-
 def main(argv: list[str] | None = None) -> int:
-    _venv_on_path()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(name)s: %(message)s")

@@ -5,12 +5,26 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import re
+import sys
+import warnings
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from certlab.errors import CertlabError
+
+
+_EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_.]*(Error|Exception|Exit)\b.*:")
+
+
+def venv_on_path() -> None:
+    """nbgrader runs helpers (alembic, jupyter) by name: put this interpreter's bin/ first on PATH."""
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 def load_config(root: Path, **overrides) -> Config:
@@ -55,12 +69,15 @@ def run_converter(converter_cls, root: Path, assignment: str, db: str, student: 
     """
     from nbgrader.coursedir import CourseDirectory
 
+    venv_on_path()
     config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     if student is not None:
         coursedir.student_id = student
-    with quiet_logs() as log:
+    with quiet_logs() as log, warnings.catch_warnings():
+        # nbgrader 0.9 on SQLAlchemy 2.x warns about its own session use; not ours to fix.
+        warnings.filterwarnings("ignore", message=".*not in session.*")
         app = converter_cls(coursedir=coursedir, config=config)
         for key, value in options.items():
             setattr(app, key, value)
@@ -69,6 +86,7 @@ def run_converter(converter_cls, root: Path, assignment: str, db: str, student: 
             app.start()
         except BaseException as exc:  # nbgrader signals failure with NbGraderException or SystemExit
             detail = log.getvalue().strip().splitlines()
-            reason = next((line for line in reversed(detail) if "rror" in line), detail[-1] if detail else repr(exc))
+            errors = [line.strip() for line in detail if _EXCEPTION_LINE.match(line)]
+            reason = errors[-1] if errors else (detail[-1] if detail else repr(exc))
             raise CertlabError(f"nbgrader {converter_cls.__name__} failed for {assignment}: {reason}") from None
     return log.getvalue()
