@@ -100,7 +100,8 @@ def build(course: Course, assignments: list[str] | None = None, check: bool = Fa
         notebooks[a.id] = [(p, read_notebook(p)) for p in paths]
     with tempfile.TemporaryDirectory(prefix="certlab-build-") as tmp:
         scratch = Path(tmp)
-        shutil.copy2(course.root / "nbgrader_config.py", scratch / "nbgrader_config.py")
+        if (course.root / "nbgrader_config.py").exists():
+            shutil.copy2(course.root / "nbgrader_config.py", scratch / "nbgrader_config.py")
         # release/ is a pure function of source/: the scratch gradebook is thrown away, and
         # `certlab grade` registers assignments in the real gradebook when it needs them.
         db = f"sqlite:///{scratch / 'gradebook.db'}"

@@ -102,8 +102,9 @@ def load(name: str, as_frame: bool = True):
         if not as_frame:
             return bunch.data, bunch.target
         frame = bunch.frame.copy()
-        if "target" not in frame.columns and getattr(bunch, "target", None) is not None:
-            frame["target"] = bunch.target
+        target = getattr(bunch, "target", None)
+        if "target" not in frame.columns and target is not None and getattr(target, "ndim", 1) == 1:
+            frame["target"] = target
         return frame
     if name in STATSMODELS_SETS:
         import importlib

@@ -32,6 +32,9 @@ class RunResult:
         return self.error is None
 
 
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+
+
 class _PeakMemory:
     """Polls the kernel's process tree (the kernel and anything it starts, e.g. a JVM)."""
 
@@ -89,6 +92,7 @@ def run_notebook(path: str | Path, timeout: int = 600, workdir: str | Path | Non
             kernel_name="python3",
             resources={"metadata": {"path": str(cwd)}},
             on_notebook_start=start_monitor,
+            extra_arguments=KERNEL_ARGS,
         )
         error = None
         start = time.perf_counter()

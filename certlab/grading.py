@@ -103,7 +103,8 @@ class ScratchCourse:
         if not (self.course.source_dir / self.assignment).is_dir():
             raise CertlabError(f"source/{self.assignment}/ not found in {self.course.root}")
         self.root = Path(tempfile.mkdtemp(prefix=f"certlab-{self.assignment}-"))
-        shutil.copy2(self.course.root / "nbgrader_config.py", self.root / "nbgrader_config.py")
+        if (self.course.root / "nbgrader_config.py").exists():
+            shutil.copy2(self.course.root / "nbgrader_config.py", self.root / "nbgrader_config.py")
         shutil.copytree(
             self.course.source_dir / self.assignment,
             self.root / "source" / self.assignment,

@@ -16,7 +16,6 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from certlab.errors import CertlabError
 
-
 _EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_.]*(Error|Exception|Exit)\b.*:")
 
 
