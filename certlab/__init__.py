@@ -10,5 +10,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from certlab.runtime import setup  # noqa: E402
+from certlab.usage import hint, solution  # noqa: E402
 
-__all__ = ["__version__", "setup"]
+__all__ = ["__version__", "hint", "setup", "solution"]

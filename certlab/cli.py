@@ -59,6 +59,33 @@ def cmd_lint(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from certlab.check import check, render
+    from certlab.usage import student_id
+
+    result = check(args.notebook, root=args.root, student=args.student or student_id(), record=not args.no_record)
+    render(result, _console())
+    return 0 if result.score >= result.max_score - 1e-9 else 1
+
+
+def cmd_report(args) -> int:
+    from certlab.course import Course
+    from certlab.report import learner_report, render_html, render_terminal
+    from certlab.usage import student_id
+
+    course = Course(args.root)
+    if args.cohort:
+        from certlab.cohort import cohort_report
+
+        return cohort_report(course, exam=args.exam, csv_path=args.csv, html_path=args.html, console=_console())
+    report = learner_report(course, args.student or student_id(), exam=args.exam)
+    render_terminal(course, report, _console(), exam=args.exam)
+    if args.html:
+        Path(args.html).write_text(render_html(course, report), encoding="utf-8")
+        _console().print(f"wrote {args.html}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from certlab.demo import run_demo
 
@@ -81,6 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lint", help="check every course rule; exit 1 on any violation")
     p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("check", help="grade your notebook with the hidden tests, with reasons and hints")
+    p.add_argument("notebook", help="path to your notebook (anywhere on disk)")
+    p.add_argument(
+        "--student", default="", help="learner id in the gradebook (default: CERTLAB_STUDENT or your user name)"
+    )
+    p.add_argument("--no-record", action="store_true", help="do not write the attempt to the gradebook")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("report", help="mastery per skill and domain, readiness per exam, with coverage")
+    p.add_argument("--student", default="", help="learner id (default: CERTLAB_STUDENT or your user name)")
+    p.add_argument("--exam", default=None, help="one exam id, e.g. gcp-pmle (default: all)")
+    p.add_argument("--html", default=None, metavar="FILE", help="also write a self-contained HTML page with charts")
+    p.add_argument(
+        "--cohort", action="store_true", help="every student of the gradebook: readiness table and skill heatmap"
+    )
+    p.add_argument("--csv", default=None, metavar="FILE", help="with --cohort: write the table as CSV")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", help="grade three learners on a scratch copy and print the gradebook and readiness")
     p.add_argument("--exam", default="aws-mla-c01", help="exam whose readiness to show (default: aws-mla-c01)")

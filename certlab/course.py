@@ -118,11 +118,16 @@ class Course:
     def blueprints(self) -> dict[str, dict]:
         return load_blueprints()
 
+    def graded_notebooks(self, assignment_id: str) -> list[Path]:
+        """The notebooks that define an assignment's graded cells: source/, or release/ in a
+        learner's copy of the course that has no source/."""
+        return self.source_notebooks(assignment_id) or sorted((self.release_dir / assignment_id).glob("*.ipynb"))
+
     @cached_property
     def graded_cells(self) -> list[GradedCell]:
-        """Every cell with points in the written assignments' source notebooks."""
+        """Every cell with points in the written assignments' notebooks."""
         cells = []
         for a in self.written:
-            for path in self.source_notebooks(a.id):
+            for path in self.graded_notebooks(a.id):
                 cells.extend(graded_cells(read_notebook(path), a.id, path.stem))
         return cells

@@ -93,26 +93,40 @@ class ScratchCourse:
     its per-cell scores. ``keep=True`` leaves the folder for inspection.
     """
 
-    def __init__(self, course: Course, assignment: str, keep: bool = False):
+    def __init__(
+        self,
+        course: Course,
+        assignment: str,
+        keep: bool = False,
+        db_url: str | None = None,
+        source: Path | None = None,
+    ):
+        """``db_url``: record into this gradebook instead of a scratch one (self-study attempts go
+        to the course's gradebook). ``source``: the folder whose notebooks define the test cells
+        (default ``source/<assignment>``; ``release/<assignment>`` grades visible tests only)."""
         self.course = course
         self.assignment = assignment
         self.keep = keep
+        self.source = source or course.source_dir / assignment
         self.root: Path | None = None
+        self.db = db_url
 
     def __enter__(self) -> ScratchCourse:
-        if not (self.course.source_dir / self.assignment).is_dir():
-            raise CertlabError(f"source/{self.assignment}/ not found in {self.course.root}")
+        if not self.source.is_dir():
+            raise CertlabError(f"{self.source} not found: nothing defines the tests of {self.assignment}")
         self.root = Path(tempfile.mkdtemp(prefix=f"certlab-{self.assignment}-"))
         if (self.course.root / "nbgrader_config.py").exists():
             shutil.copy2(self.course.root / "nbgrader_config.py", self.root / "nbgrader_config.py")
         shutil.copytree(
-            self.course.source_dir / self.assignment,
+            self.source,
             self.root / "source" / self.assignment,
             ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
         )
-        self.db = f"sqlite:///{self.root / 'gradebook.db'}"
+        self.db = self.db or f"sqlite:///{self.root / 'gradebook.db'}"
         from nbgrader.converters import GenerateAssignment
 
+        # Registers the assignment's cells in the gradebook (as `nbgrader generate_assignment`
+        # does); the release it writes stays in the scratch folder.
         run_converter(GenerateAssignment, self.root, self.assignment, self.db, force=True, create_assignment=True)
         return self
 

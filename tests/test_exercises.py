@@ -38,6 +38,10 @@ def exercise_of(assignment: str) -> dict[str, str]:
     return out
 
 
+def exercises_in(nb) -> set[str]:
+    return {certlab_meta(c).get("exercise") for c in nb.cells if certlab_meta(c).get("exercise")}
+
+
 @cache
 def graded(assignment: str) -> dict[str, dict]:
     """Grade the reference, the stub and every wrong-answer case of one assignment once."""
@@ -47,7 +51,11 @@ def graded(assignment: str) -> dict[str, dict]:
         results["reference"] = scratch.grade("reference", ref)
         results["stub"] = scratch.grade("stub", release_notebook(COURSE, assignment))
         for case in wrong_cases(assignment):
-            subs = {name: with_answers(nb, case["answers"]) for name, nb in ref.items()}
+            answers = case["answers"]
+            owned = {name: {ex: answers[ex] for ex in exercises_in(nb) & set(answers)} for name, nb in ref.items()}
+            unplaced = set(answers) - {ex for sub in owned.values() for ex in sub}
+            assert not unplaced, f"{case['name']}: no answer cell for {sorted(unplaced)}"
+            subs = {name: with_answers(nb, owned[name]) for name, nb in ref.items()}
             results[case["name"]] = scratch.grade(case["name"].replace("_", "-"), subs)
     return results
 
