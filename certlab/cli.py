@@ -68,6 +68,45 @@ def cmd_check(args) -> int:
     return 0 if result.score >= result.max_score - 1e-9 else 1
 
 
+def cmd_grade(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from certlab.grade import grade, submitted_pairs
+
+    root = Path(args.root or ".").resolve()
+    console = _console()
+    total = len(submitted_pairs(root, args.assignments or None))
+    columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("grade", total=total)
+
+        def advance(result):
+            progress.advance(task)
+            if result.error:
+                progress.console.print(f"[red]failed[/] {result.student}/{result.assignment}: {result.error}")
+
+        run = grade(
+            root, args.assignments or None, jobs=args.jobs, dask_address=args.dask, force=args.force, on_result=advance
+        )
+    table = Table(title=f"Autograded {len(run.graded)} submissions ({len(run.skipped)} already graded)")
+    for col in ("student", "assignment", "score", "seconds", "status"):
+        table.add_column(col)
+    for r in sorted(run.graded, key=lambda r: (r.assignment, r.student)):
+        status = "[red]failed[/]" if r.error else "ok"
+        table.add_row(r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.seconds:.1f}", status)
+    if run.graded:
+        console.print(table)
+    else:
+        console.print(
+            f"nothing to grade: all {len(run.skipped)} submissions are graded already (--force regrades them)"
+        )
+    if run.failed:
+        console.print(f"{len(run.failed)} submission(s) failed; the others are in the gradebook. Rerun to retry them.")
+        return 1
+    return 0
+
+
 def cmd_report(args) -> int:
     from certlab.course import Course
     from certlab.report import learner_report, render_html, render_terminal
@@ -84,6 +123,27 @@ def cmd_report(args) -> int:
         Path(args.html).write_text(render_html(course, report), encoding="utf-8")
         _console().print(f"wrote {args.html}")
     return 0
+
+
+def cmd_bench(args) -> int:
+    from certlab import bench
+    from certlab.course import Course
+
+    course = Course(args.root)
+    console = _console()
+    if args.what == "grade":
+        summary = bench.bench_grade(course, args.assignment, args.students, args.jobs, args.repeat, console)
+        console.print(
+            f"median over {args.repeat}: nbgrader autograde {summary['median_nbgrader_s']:.1f} s, "
+            f"certlab grade --jobs {args.jobs} {summary['median_certlab_s']:.1f} s, "
+            f"speed-up {summary['median_ratio']:.2f}x on {summary['cores']} cores; "
+            f"identical scores: {summary['scores_identical']}, identical notebooks: {summary['notebooks_identical']}"
+        )
+        console.print(f"saved {bench.save(course, 'grade', summary)}")
+        return 0 if summary["scores_identical"] and summary["notebooks_identical"] else 1
+    from certlab.bench_notebooks import bench_notebooks
+
+    return bench_notebooks(course, args.assignments, args.repeat, args.memory_limit, console)
 
 
 def cmd_demo(args) -> int:
@@ -117,6 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-record", action="store_true", help="do not write the attempt to the gradebook")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("grade", help="autograde every submission of an nbgrader course in parallel")
+    p.add_argument("assignments", nargs="*", help="assignment ids (default: every submitted one)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: the core count)")
+    p.add_argument(
+        "--dask", default=None, metavar="ADDRESS", help="send the work to a Dask scheduler, e.g. tcp://127.0.0.1:8786"
+    )
+    p.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    p.set_defaults(func=cmd_grade)
+
     p = sub.add_parser("report", help="mastery per skill and domain, readiness per exam, with coverage")
     p.add_argument("--student", default="", help="learner id (default: CERTLAB_STUDENT or your user name)")
     p.add_argument("--exam", default=None, help="one exam id, e.g. gcp-pmle (default: all)")
@@ -127,6 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", default=None, metavar="FILE", help="with --cohort: write the table as CSV")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("bench", help="measure grading speed-up or every notebook's time and memory")
+    p.add_argument("what", choices=["grade", "notebooks"])
+    p.add_argument("assignments", nargs="*", help="notebooks: assignment ids (default: all written)")
+    p.add_argument("--assignment", default="02_linear_algebra", help="grade: the assignment of the cohort")
+    p.add_argument("--students", type=int, default=30, help="grade: submissions in the synthetic cohort")
+    p.add_argument("--jobs", type=int, default=2, help="grade: certlab grade --jobs")
+    p.add_argument("--repeat", type=int, default=1, help="runs; figures are medians")
+    p.add_argument("--memory-limit", default="2G", help="notebooks: kernel memory limit (Binder's 2 GB)")
+    p.set_defaults(func=cmd_bench)
+
     p = sub.add_parser("demo", help="grade three learners on a scratch copy and print the gradebook and readiness")
     p.add_argument("--exam", default="aws-mla-c01", help="exam whose readiness to show (default: aws-mla-c01)")
     p.add_argument("--keep", action="store_true", help="keep the scratch course and print where it is")
@@ -135,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from certlab.nbgrader_io import venv_on_path
+
+    venv_on_path()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,248 @@
+"""``certlab grade``: nbgrader autograde for a whole course, in parallel, locally or on Dask.
+
+The unit of work is one (student, assignment) pair; each is graded by nbgrader's own Autograde
+converter, so scores and autograded notebooks are exactly nbgrader's. What makes it safe to run
+in parallel:
+
+- students and assignments are created in the gradebook by this process before any worker
+  starts, so no two workers race to insert the same row;
+- each pair goes to exactly one worker, and nbgrader writes a submission with
+  ``update_or_create``, so a rerun replaces rows instead of duplicating them;
+- SQLite gradebooks get a long busy timeout, so concurrent short writes wait for the lock instead
+  of failing with "database is locked" (PostgreSQL needs nothing);
+- a pair counts as graded only when its autograded notebooks exist and are newer than the
+  submission, so rerunning after an interruption grades exactly what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from certlab.errors import CertlabError
+from certlab.nbgrader_io import db_url as configured_db_url
+from certlab.nbgrader_io import load_config, run_converter, venv_on_path
+
+SQLITE_TIMEOUT = 120
+
+
+@dataclass
+class PairResult:
+    student: str
+    assignment: str
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class GradeRun:
+    graded: list[PairResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[PairResult]:
+        return [r for r in self.graded if r.error]
+
+
+def with_busy_timeout(url: str) -> str:
+    if url.startswith("sqlite:") and "timeout=" not in url:
+        return url + ("&" if "?" in url else "?") + f"timeout={SQLITE_TIMEOUT}"
+    return url
+
+
+def course_paths(root: Path) -> dict[str, Path]:
+    config = load_config(root)
+    cd = config.get("CourseDirectory", {})
+    return {
+        name: root / str(cd.get(f"{name}_directory", name)) for name in ("source", "release", "submitted", "autograded")
+    }
+
+
+def submitted_pairs(root: Path, assignments: list[str] | None) -> list[tuple[str, str]]:
+    """(student, assignment) for every submission folder under submitted/."""
+    submitted = course_paths(root)["submitted"]
+    if not submitted.is_dir():
+        raise CertlabError(f"{submitted} does not exist: nothing has been submitted or collected yet.")
+    pairs = []
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for a_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            if assignments is None or a_dir.name in assignments:
+                pairs.append((student_dir.name, a_dir.name))
+    if assignments:
+        found = {a for _, a in pairs}
+        missing = [a for a in assignments if a not in found]
+        if missing:
+            raise CertlabError(f"no submissions for {', '.join(missing)} under {submitted}")
+    return pairs
+
+
+MARKER = ".certlab-graded"
+
+
+def _fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of a submission's files."""
+    parts = [
+        f"{p.relative_to(folder)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    ]
+    return "\n".join(parts)
+
+
+def is_graded(root: Path, student: str, assignment: str) -> bool:
+    """Graded means: a worker finished this exact submission. nbgrader writes the sanitized
+    notebook into autograded/ before executing it, so a notebook there proves nothing; the
+    marker is written only after nbgrader has saved the scores."""
+    paths = course_paths(root)
+    marker = paths["autograded"] / student / assignment / MARKER
+    sub = paths["submitted"] / student / assignment
+    return marker.exists() and marker.read_text() == _fingerprint(sub)
+
+
+def prepare_gradebook(root: Path, db: str, pairs: list[tuple[str, str]]) -> None:
+    """Create students, and register assignments that the gradebook lacks (from source/)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    source = course_paths(root)["source"]
+    with Gradebook(db) as gb:
+        missing = []
+        for assignment in sorted({a for _, a in pairs}):
+            try:
+                gb.find_assignment(assignment)
+            except MissingEntry:
+                missing.append(assignment)
+        for student in sorted({s for s, _ in pairs}):
+            gb.update_or_create_student(student)
+    for assignment in missing:
+        if not (source / assignment).is_dir():
+            raise CertlabError(
+                f"{assignment} is not in the gradebook and {source / assignment} does not exist: "
+                "run `nbgrader generate_assignment` (or `nbgrader db assignment add`) first."
+            )
+        _register(root, assignment, db)
+
+
+def _register(root: Path, assignment: str, db: str) -> None:
+    """`nbgrader generate_assignment` into the gradebook, writing the release to a scratch folder."""
+    import shutil
+    import tempfile
+
+    from nbgrader.converters import GenerateAssignment
+
+    with tempfile.TemporaryDirectory(prefix="certlab-register-") as tmp:
+        scratch = Path(tmp)
+        if (root / "nbgrader_config.py").exists():
+            shutil.copy2(root / "nbgrader_config.py", scratch / "nbgrader_config.py")
+        shutil.copytree(course_paths(root)["source"] / assignment, scratch / "source" / assignment)
+        run_converter(GenerateAssignment, scratch, assignment, db, force=True, create_assignment=True)
+
+
+def autograde_pair(root: str, assignment: str, student: str, db: str, threads: int = 1) -> PairResult:
+    """Worker: nbgrader Autograde for one submission. Never raises: errors become results."""
+    start = time.perf_counter()
+    os.environ["CERTLAB_THREADS"] = str(threads)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    result = PairResult(student, assignment)
+    try:
+        from nbgrader.converters import Autograde
+
+        run_converter(Autograde, Path(root), assignment, db, student=student, force=True, create_student=False)
+        from certlab.grading import read_scores
+
+        paths = course_paths(Path(root))
+        marker = paths["autograded"] / student / assignment / MARKER
+        marker.write_text(_fingerprint(paths["submitted"] / student / assignment))
+        for nb in read_scores(db, assignment, student):
+            result.score += nb.score
+            result.max_score += nb.max_score
+    except CertlabError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # a worker reports, it does not crash the run
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def grade(
+    root: Path,
+    assignments: list[str] | None = None,
+    jobs: int | None = None,
+    dask_address: str | None = None,
+    force: bool = False,
+    on_result=None,
+) -> GradeRun:
+    venv_on_path()
+    root = root.resolve()
+    data = root / "data"
+    if data.is_dir():
+        os.environ.setdefault("CERTLAB_DATA", str(data))
+    db = with_busy_timeout(configured_db_url(root))
+    pairs = submitted_pairs(root, assignments)
+    run = GradeRun()
+    todo = []
+    for pair in pairs:
+        if not force and is_graded(root, *pair):
+            run.skipped.append(pair)
+        else:
+            todo.append(pair)
+    if not todo:
+        return run
+    prepare_gradebook(root, db, todo)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    if dask_address:
+        results = _run_dask(dask_address, root, db, todo, threads)
+    else:
+        results = _run_local(jobs, root, db, todo, threads)
+    for result in results:
+        run.graded.append(result)
+        if on_result:
+            on_result(result)
+    return run
+
+
+def _run_local(jobs, root, db, todo, threads):
+    import multiprocessing
+
+    if jobs == 1:
+        for student, assignment in todo:
+            yield autograde_pair(str(root), assignment, student, db, threads)
+        return
+    # spawn: workers start clean (no inherited zmq sockets or event loops from this process)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(autograde_pair, str(root), a, s, db, threads): (s, a) for s, a in todo}
+        for future in as_completed(futures):
+            student, assignment = futures[future]
+            try:
+                yield future.result()
+            except Exception as exc:  # the worker process itself died
+                yield PairResult(student, assignment, error=f"worker died: {type(exc).__name__}: {exc}")
+
+
+def _run_dask(address, root, db, todo, threads):
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise CertlabError("--dask needs dask[distributed]: pip install 'dask[distributed]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as exc:
+        raise CertlabError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    with client:
+        futures = [
+            client.submit(autograde_pair, str(root), a, s, db, threads, key=f"certlab-grade-{a}-{s}", pure=False)
+            for s, a in todo
+        ]
+        owner = {f.key: (s, a) for f, (s, a) in zip(futures, todo, strict=True)}
+        for future in dask_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:
+                student, assignment = owner[future.key]
+                yield PairResult(student, assignment, error=f"dask worker failed: {type(exc).__name__}: {exc}")
