@@ -47,6 +47,7 @@ class CheckResult:
     recorded: bool
     results: list[ExerciseResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -139,7 +140,7 @@ def check(
         autograded = read_notebook(mine.autograded_path)
     levels = hint_levels(ref_nb)
     used = hints_used(course.root, student)
-    result = CheckResult(path, assignment, student, hidden, record, missing=missing)
+    result = CheckResult(path, assignment, student, hidden, record, missing=missing, flags=mine.flags)
     for cell in ref_nb.cells:
         if not is_test(cell):
             continue
@@ -189,6 +190,8 @@ def render(result: CheckResult, console) -> None:
             f"[yellow]Missing test cells[/] {', '.join(result.missing)}: they score 0. Fetch a fresh copy of the "
             "notebook from release/ and paste your answers into it."
         )
+    for flag in result.flags:
+        console.print(f"[yellow]Integrity[/]: {flag}. Tests after this cell get no credit; remove it.")
     if getattr(result, "solutions_viewed", None):
         console.print(f"Reference answers viewed: {', '.join(result.solutions_viewed)}.")
     console.print("Attempt recorded in the gradebook." if result.recorded else "Not recorded (--no-record).")

@@ -93,7 +93,7 @@ def cmd_grade(args) -> int:
     for col in ("student", "assignment", "score", "seconds", "status"):
         table.add_column(col)
     for r in sorted(run.graded, key=lambda r: (r.assignment, r.student)):
-        status = "[red]failed[/]" if r.error else "ok"
+        status = "[red]failed[/]" if r.error else "[yellow]flagged[/]" if r.flags else "ok"
         table.add_row(r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.seconds:.1f}", status)
     if run.graded:
         console.print(table)
@@ -101,6 +101,9 @@ def cmd_grade(args) -> int:
         console.print(
             f"nothing to grade: all {len(run.skipped)} submissions are graded already (--force regrades them)"
         )
+    for r in run.graded:
+        for flag in r.flags:
+            console.print(f"[yellow]integrity[/] {r.student}/{r.assignment}: {flag} (no credit for the tests after it)")
     if run.failed:
         console.print(f"{len(run.failed)} submission(s) failed; the others are in the gradebook. Rerun to retry them.")
         return 1
@@ -184,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dask", default=None, metavar="ADDRESS", help="send the work to a Dask scheduler, e.g. tcp://127.0.0.1:8786"
     )
     p.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
+    p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
+    p.add_argument("--no-sandbox", action="store_true", help="run kernels without certlab's limits")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("report", help="mastery per skill and domain, readiness per exam, with coverage")

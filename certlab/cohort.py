@@ -26,12 +26,22 @@ def cohort_table(course: Course, db: str, exams: list[str]) -> tuple[list[str], 
     """Rows of student, points, one readiness column per exam, and one mastery column per skill."""
     cells = course.graded_cells
     skills = sorted({s for c in cells for s in c.skills})
-    header = ["student", "points", *[f"readiness:{e}" for e in exams], *[f"skill:{s}" for s in skills]]
+    header = [
+        "student",
+        "points",
+        "integrity_flags",
+        *[f"readiness:{e}" for e in exams],
+        *[f"skill:{s}" for s in skills],
+    ]
+    from certlab.integrity import flagged_students
+
+    flagged = flagged_students(db)
     rows = []
     for student in students(db):
         earned = scores_from_gradebook(db, student)
         stats = skill_stats(cells, earned)
-        row = {"student": student, "points": sum(earned.values())}
+        notes = [n for (s, _), ns in flagged.items() if s == student for n in ns]
+        row = {"student": student, "points": sum(earned.values()), "integrity_flags": " | ".join(notes)}
         for e in exams:
             r = exam_result(course.blueprints[e], stats).readiness
             row[f"readiness:{e}"] = "" if r is None else round(r, 4)
@@ -73,11 +83,11 @@ def cohort_report(course: Course, exam: str | None, csv_path: str | None, html_p
     exams = [exam] if exam else sorted(e for e, bp in course.blueprints.items() if bp.get("domains"))
     header, rows = cohort_table(course, db, exams)
     table = Table(title=f"Cohort: {len(rows)} students")
-    for col in ["student", "points", *exams]:
-        table.add_column(col, justify="left" if col == "student" else "right")
+    for col in ["student", "points", *exams, "integrity"]:
+        table.add_column(col, justify="left" if col in ("student", "integrity") else "right")
     for r in rows:
         ready = [("—" if r[f"readiness:{e}"] == "" else f"{r[f'readiness:{e}']:.0%}") for e in exams]
-        table.add_row(r["student"], f"{r['points']:g}", *ready)
+        table.add_row(r["student"], f"{r['points']:g}", *ready, "flagged" if r["integrity_flags"] else "")
     console.print(table)
     if csv_path:
         with open(csv_path, "w", newline="", encoding="utf-8") as fh:
@@ -86,11 +96,12 @@ def cohort_report(course: Course, exam: str | None, csv_path: str | None, html_p
             writer.writerows(rows)
         console.print(f"wrote {csv_path}")
     if html_path:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in ["student", "points", *exams])
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in ["student", "points", "integrity", *exams])
         body = "".join(
             "<tr>"
             + "".join(
-                f"<td>{html.escape(str(r[k]))}</td>" for k in ["student", "points", *[f"readiness:{e}" for e in exams]]
+                f"<td>{html.escape(str(r[k]))}</td>"
+                for k in ["student", "points", "integrity_flags", *[f"readiness:{e}" for e in exams]]
             )
             + "</tr>"
             for r in rows

@@ -16,6 +16,7 @@ in parallel:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -37,6 +38,7 @@ class PairResult:
     max_score: float = 0.0
     seconds: float = 0.0
     error: str | None = None
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -142,19 +144,74 @@ def _register(root: Path, assignment: str, db: str) -> None:
         run_converter(GenerateAssignment, scratch, assignment, db, force=True, create_assignment=True)
 
 
-def autograde_pair(root: str, assignment: str, student: str, db: str, threads: int = 1) -> PairResult:
-    """Worker: nbgrader Autograde for one submission. Never raises: errors become results."""
+class NotebookTimeout(Exception):
+    pass
+
+
+def _alarm(seconds: int | None):
+    """A wall-clock limit for a whole notebook (nbgrader only limits single cells)."""
+    import signal
+    import threading
+
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
+
+    def expire(*_):
+        raise NotebookTimeout(f"the notebook ran longer than {seconds} s")
+
+    @contextlib.contextmanager
+    def limit():
+        old = signal.signal(signal.SIGALRM, expire)
+        signal.alarm(seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+
+    return limit()
+
+
+def autograde_pair(
+    root: str,
+    assignment: str,
+    student: str,
+    db: str,
+    threads: int = 1,
+    cell_timeout: int | None = None,
+    notebook_timeout: int | None = None,
+) -> PairResult:
+    """Worker: nbgrader Autograde for one submission in the sandbox, then the integrity scan.
+    Never raises: errors become results."""
+    from certlab import integrity
+    from certlab.notebooks import read_notebook
+    from certlab.sandbox import sandboxed
+
     start = time.perf_counter()
     os.environ["CERTLAB_THREADS"] = str(threads)
     os.environ.setdefault("MPLBACKEND", "Agg")
     result = PairResult(student, assignment)
+    overrides = {"Execute__timeout": cell_timeout} if cell_timeout else {}
+    paths = course_paths(Path(root))
     try:
         from nbgrader.converters import Autograde
 
-        run_converter(Autograde, Path(root), assignment, db, student=student, force=True, create_student=False)
+        with sandboxed(), _alarm(notebook_timeout):
+            run_converter(
+                Autograde,
+                Path(root),
+                assignment,
+                db,
+                student=student,
+                config_overrides=overrides,
+                force=True,
+                create_student=False,
+            )
         from certlab.grading import read_scores
 
-        paths = course_paths(Path(root))
+        for path in sorted((paths["submitted"] / student / assignment).glob("*.ipynb")):
+            flags = integrity.apply(db, assignment, student, path.stem, read_notebook(path))
+            result.flags += [str(f) for f in flags]
         marker = paths["autograded"] / student / assignment / MARKER
         marker.write_text(_fingerprint(paths["submitted"] / student / assignment))
         for nb in read_scores(db, assignment, student):
@@ -164,8 +221,28 @@ def autograde_pair(root: str, assignment: str, student: str, db: str, threads: i
         result.error = str(exc)
     except Exception as exc:  # a worker reports, it does not crash the run
         result.error = f"{type(exc).__name__}: {exc}"
+    if result.error:
+        _after_failure(root, assignment, student, db, result)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _after_failure(root: str, assignment: str, student: str, db: str, result: PairResult) -> None:
+    """A failed pair still gets its one gradebook row (scored 0) and its integrity flags."""
+    from certlab import integrity
+    from certlab.notebooks import read_notebook
+
+    with contextlib.suppress(Exception):
+        from nbgrader.api import Gradebook
+
+        with Gradebook(db) as gb:
+            gb.update_or_create_submission(assignment, student)
+    for path in sorted((course_paths(Path(root))["submitted"] / student / assignment).glob("*.ipynb")):
+        with contextlib.suppress(Exception):
+            flags = integrity.scan(read_notebook(path))
+            result.flags += [str(f) for f in flags]
+            with contextlib.suppress(Exception):
+                integrity.apply(db, assignment, student, path.stem, read_notebook(path))
 
 
 def grade(
@@ -175,6 +252,9 @@ def grade(
     dask_address: str | None = None,
     force: bool = False,
     on_result=None,
+    cell_timeout: int | None = None,
+    notebook_timeout: int | None = None,
+    sandbox: bool = True,
 ) -> GradeRun:
     venv_on_path()
     root = root.resolve()
@@ -195,27 +275,31 @@ def grade(
     prepare_gradebook(root, db, todo)
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    if dask_address:
-        results = _run_dask(dask_address, root, db, todo, threads)
-    else:
-        results = _run_local(jobs, root, db, todo, threads)
-    for result in results:
-        run.graded.append(result)
-        if on_result:
-            on_result(result)
+    limits = (threads, cell_timeout, notebook_timeout)
+    from certlab.sandbox import sandboxed
+
+    with sandboxed(enabled=sandbox):
+        if dask_address:
+            results = _run_dask(dask_address, root, db, todo, limits)
+        else:
+            results = _run_local(jobs, root, db, todo, limits)
+        for result in results:
+            run.graded.append(result)
+            if on_result:
+                on_result(result)
     return run
 
 
-def _run_local(jobs, root, db, todo, threads):
+def _run_local(jobs, root, db, todo, limits):
     import multiprocessing
 
     if jobs == 1:
         for student, assignment in todo:
-            yield autograde_pair(str(root), assignment, student, db, threads)
+            yield autograde_pair(str(root), assignment, student, db, *limits)
         return
     # spawn: workers start clean (no inherited zmq sockets or event loops from this process)
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(autograde_pair, str(root), a, s, db, threads): (s, a) for s, a in todo}
+        futures = {pool.submit(autograde_pair, str(root), a, s, db, *limits): (s, a) for s, a in todo}
         for future in as_completed(futures):
             student, assignment = futures[future]
             try:
@@ -224,7 +308,7 @@ def _run_local(jobs, root, db, todo, threads):
                 yield PairResult(student, assignment, error=f"worker died: {type(exc).__name__}: {exc}")
 
 
-def _run_dask(address, root, db, todo, threads):
+def _run_dask(address, root, db, todo, limits):
     try:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
@@ -236,7 +320,7 @@ def _run_dask(address, root, db, todo, threads):
         raise CertlabError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
         futures = [
-            client.submit(autograde_pair, str(root), a, s, db, threads, key=f"certlab-grade-{a}-{s}", pure=False)
+            client.submit(autograde_pair, str(root), a, s, db, *limits, key=f"certlab-grade-{a}-{s}", pure=False)
             for s, a in todo
         ]
         owner = {f.key: (s, a) for f, (s, a) in zip(futures, todo, strict=True)}

@@ -42,6 +42,7 @@ class NotebookScores:
     notebook: str
     cells: dict[str, CellScore] = field(default_factory=dict)
     autograded_path: Path | None = None
+    flags: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -152,15 +153,20 @@ class ScratchCourse:
     def grade(self, student: str, notebooks: dict[str, nbformat.NotebookNode]) -> list[NotebookScores]:
         from nbgrader.converters import Autograde
 
+        from certlab import integrity
+        from certlab.sandbox import sandboxed
+
         self.submit(student, notebooks)
         data = str(self.course.root / "data")
-        with _env(CERTLAB_DATA=os.environ.get("CERTLAB_DATA", data), MPLBACKEND="Agg"):
+        with _env(CERTLAB_DATA=os.environ.get("CERTLAB_DATA", data), MPLBACKEND="Agg"), sandboxed():
             run_converter(
                 Autograde, self.root, self.assignment, self.db, student=student, force=True, create_student=True
             )
+        flags = {name: integrity.apply(self.db, self.assignment, student, name, nb) for name, nb in notebooks.items()}
         scores = read_scores(self.db, self.assignment, student)
         for s in scores:
             s.autograded_path = self.root / "autograded" / student / self.assignment / f"{s.notebook}.ipynb"
+            s.flags = [str(f) for f in flags.get(s.notebook, [])]
         return scores
 
 

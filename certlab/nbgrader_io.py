@@ -61,7 +61,15 @@ def quiet_logs():
             lg.propagate = propagate
 
 
-def run_converter(converter_cls, root: Path, assignment: str, db: str, student: str | None = None, **options) -> str:
+def run_converter(
+    converter_cls,
+    root: Path,
+    assignment: str,
+    db: str,
+    student: str | None = None,
+    config_overrides: dict | None = None,
+    **options,
+) -> str:
     """Run an nbgrader converter (GenerateAssignment, Autograde, …) in-process.
 
     Returns the captured log; raises :class:`CertlabError` with nbgrader's own message on failure.
@@ -69,7 +77,7 @@ def run_converter(converter_cls, root: Path, assignment: str, db: str, student: 
     from nbgrader.coursedir import CourseDirectory
 
     venv_on_path()
-    config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db)
+    config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db, **(config_overrides or {}))
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     if student is not None:

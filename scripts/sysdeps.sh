@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages certlab needs when they are missing: a Java runtime (17 or later)
-# for PySpark. Safe to run again; does nothing when everything is there.
+# for PySpark, and Chromium for the browser tests (tests/test_browser.py drives it with
+# Playwright; `playwright install` is never needed). Safe to run again; does nothing when
+# everything is there.
 set -euo pipefail
 
 java_major() {
@@ -10,6 +12,7 @@ java_major() {
 
 missing=()
 if [ "$(java_major)" -lt 17 ] 2>/dev/null; then missing+=(openjdk-17-jre-headless); fi
+if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 # PostgreSQL server: the shared-gradebook tests start one on loopback.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
 

@@ -270,7 +270,7 @@ def test_cohort_report_csv_and_html(cohort, tmp_path, capsys):
         == 0
     )
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("student,points,readiness:aws-mla-c01") and len(lines) == 4
+    assert lines[0].startswith("student,points,integrity_flags,readiness:aws-mla-c01") and len(lines) == 4
     row = dict(zip(lines[0].split(","), lines[1].split(","), strict=True))
     assert row["student"] == "learner000" and float(row["readiness:aws-mla-c01"]) == pytest.approx(0.28 + 0.26)
     assert "data:image/png;base64," in html_path.read_text()

@@ -1,0 +1,192 @@
+"""A sandboxed Python kernel for grading: limits applied before ipykernel starts.
+
+``certlab grade`` and ``certlab check`` put a kernelspec named ``python3`` first on
+``JUPYTER_PATH`` (see :func:`sandboxed`); nbgrader's executor then starts every kernel through
+``python -m certlab.sandbox -- <ipykernel command>``, which, before it becomes the kernel:
+
+- caps core dumps and the size of any file written (``RLIMIT_FSIZE``);
+- joins a fresh cgroup with a memory limit (Binder's 2 GB by default) and a process limit, where
+  the platform lets it create one (cgroup v1 or v2; otherwise ``RLIMIT_AS`` for the memory);
+- when grading runs as root and the interpreter is reachable by other users, drops to an
+  unprivileged user (``nobody``) with its own empty home, so a submission cannot write to the
+  course, its gradebook or other submissions. (An interpreter under a private home folder, such
+  as a pyenv install in /root, cannot be run by another user: then the kernel keeps the grader's
+  user, and only the static integrity scan stands between a submission and the course files.)
+
+The kernel is its own process group, so jupyter_client's kill reaches everything it started;
+:func:`sandboxed` also kills what is left in its cgroups and removes them. Cell and notebook
+timeouts and the output cap are nbgrader's own (``Execute.timeout``, ``LimitOutput``).
+Network isolation is not applied: the kernel talks to its client over loopback TCP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+ENV_PREFIX = "CERTLAB_SANDBOX_"
+DEFAULTS = {"MEMORY": str(2 * 2**30), "PIDS": "512", "FSIZE": str(1 * 2**30), "USER": "nobody"}
+CGROUP_V1 = Path("/sys/fs/cgroup")
+
+
+def _setting(name: str) -> str:
+    return os.environ.get(ENV_PREFIX + name, DEFAULTS.get(name, ""))
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().upper()
+    factor = {"K": 2**10, "M": 2**20, "G": 2**30}.get(text[-1:], 1)
+    return int(float(text.rstrip("KMG")) * factor)
+
+
+def _cgroup_dirs(run: str) -> list[Path]:
+    """Where this run may create kernel cgroups: v1 memory and pids hierarchies, or v2."""
+    if (CGROUP_V1 / "cgroup.controllers").exists():  # v2, unified
+        return [CGROUP_V1 / run]
+    return [CGROUP_V1 / ctl / run for ctl in ("memory", "pids") if (CGROUP_V1 / ctl).is_dir()]
+
+
+def _join_cgroups(run: str, memory: int, pids: int) -> bool:
+    joined = False
+    for parent in _cgroup_dirs(run):
+        group = parent / f"kernel-{os.getpid()}"
+        try:
+            group.mkdir(parents=True, exist_ok=True)
+            limits = {
+                "memory.limit_in_bytes": memory,
+                "memory.max": memory,
+                "pids.max": pids,
+            }
+            for name, value in limits.items():
+                if (group / name).exists():
+                    (group / name).write_text(str(value))
+            (group / "cgroup.procs").write_text(str(os.getpid()))
+            joined = joined or (group / "memory.limit_in_bytes").exists() or (group / "memory.max").exists()
+        except OSError:
+            continue
+    return joined
+
+
+def _reachable_by_others(path: str) -> bool:
+    """Can another user run this interpreter (every folder on the way traversable)?"""
+    real = Path(os.path.realpath(path))
+    folders = [real.parent, *real.parent.parents]
+    return bool(real.stat().st_mode & 0o001) and all(f.stat().st_mode & 0o001 for f in folders)
+
+
+def can_drop_privileges() -> bool:
+    user = _setting("USER")
+    if os.geteuid() != 0 or not user:
+        return False
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return _reachable_by_others(sys.executable)
+
+
+def _drop_privileges(user: str, connection_file: str | None) -> None:
+    entry = pwd.getpwnam(user)
+    home = Path(tempfile.mkdtemp(prefix="certlab-kernel-home-"))
+    os.chown(home, entry.pw_uid, entry.pw_gid)
+    if connection_file and os.path.exists(connection_file):
+        os.chown(connection_file, entry.pw_uid, entry.pw_gid)
+    os.environ.update(HOME=str(home), USER=user, LOGNAME=user, MPLCONFIGDIR=str(home / ".matplotlib"))
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+
+
+def apply_limits(connection_file: str | None = None) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    fsize = parse_size(_setting("FSIZE"))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    memory, pids = parse_size(_setting("MEMORY")), int(_setting("PIDS"))
+    run = os.environ.get(ENV_PREFIX + "RUN")
+    if not (run and _join_cgroups(run, memory, pids)):
+        # No cgroup: the address-space limit is a blunter stand-in (it also counts reservations).
+        resource.setrlimit(resource.RLIMIT_AS, (memory * 2, memory * 2))
+    if can_drop_privileges():
+        _drop_privileges(_setting("USER"), connection_file)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m certlab.sandbox -- CMD...``: apply the limits, then become CMD."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        raise SystemExit("usage: python -m certlab.sandbox -- COMMAND [ARGS...]")
+    connection = argv[argv.index("-f") + 1] if "-f" in argv else None
+    apply_limits(connection)
+    os.execv(argv[0], argv)
+
+
+def _kill_and_remove(run: str) -> None:
+    for parent in _cgroup_dirs(run):
+        if not parent.is_dir():
+            continue
+        for group in [*parent.glob("kernel-*"), parent]:
+            procs = group / "cgroup.procs"
+            with contextlib.suppress(OSError):
+                for pid in procs.read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                group.rmdir()
+
+
+@contextlib.contextmanager
+def sandboxed(memory: str | None = None, enabled: bool = True) -> Iterator[Path | None]:
+    """Within this block, kernels named ``python3`` start sandboxed (via ``JUPYTER_PATH``)."""
+    if not enabled or os.environ.get(ENV_PREFIX + "RUN"):
+        yield None
+        return
+    run = f"certlab-{uuid.uuid4().hex[:12]}"
+    folder = Path(tempfile.mkdtemp(prefix="certlab-kernels-"))
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "certlab.sandbox",
+        "--",
+        sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        "{connection_file}",
+    ]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3 (certlab sandbox)", "language": "python"})
+    )
+    os.chmod(folder, 0o755)
+    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", ENV_PREFIX + "RUN", ENV_PREFIX + "MEMORY")}
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(folder), saved["JUPYTER_PATH"]) if p)
+    os.environ[ENV_PREFIX + "RUN"] = run
+    if memory:
+        os.environ[ENV_PREFIX + "MEMORY"] = str(parse_size(memory))
+    try:
+        yield folder
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _kill_and_remove(run)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
