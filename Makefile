@@ -50,7 +50,7 @@ data: setup
 test: setup-dev lint
 	$(BIN)/certlab build --check
 	$(BIN)/python -m certlab.datagen --check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
 
 clean:
 	rm -rf $(VENV) autograded/*/ submitted feedback gradebook.db .pytest_cache .ruff_cache

@@ -48,6 +48,7 @@ class CheckResult:
     results: list[ExerciseResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    timing: str | None = None
 
     @property
     def score(self) -> float:
@@ -140,7 +141,10 @@ def check(
         autograded = read_notebook(mine.autograded_path)
     levels = hint_levels(ref_nb)
     used = hints_used(course.root, student)
+    from certlab.exam import time_status
+
     result = CheckResult(path, assignment, student, hidden, record, missing=missing, flags=mine.flags)
+    result.timing = time_status(nb)
     for cell in ref_nb.cells:
         if not is_test(cell):
             continue
@@ -190,6 +194,9 @@ def render(result: CheckResult, console) -> None:
             f"[yellow]Missing test cells[/] {', '.join(result.missing)}: they score 0. Fetch a fresh copy of the "
             "notebook from release/ and paste your answers into it."
         )
+    if result.timing:
+        style = "red" if result.timing.startswith("over") else "green"
+        console.print(f"Timed exam: [{style}]{result.timing}[/]")
     for flag in result.flags:
         console.print(f"[yellow]Integrity[/]: {flag}. Tests after this cell get no credit; remove it.")
     if getattr(result, "solutions_viewed", None):

@@ -149,6 +149,19 @@ def cmd_bench(args) -> int:
     return bench_notebooks(course, args.assignments, args.repeat, args.memory_limit, console)
 
 
+def cmd_exam(args) -> int:
+    from certlab.course import Course
+    from certlab.exam import start_exam
+
+    course = Course(args.root)
+    path = start_exam(course, args.exam, args.minutes, Path(args.dest))
+    _console().print(
+        f"Your mock exam is at {path}. The clock started now; `certlab check {path}` tells you the score "
+        "and whether you finished in time."
+    )
+    return 0
+
+
 def cmd_demo(args) -> int:
     from certlab.demo import run_demo
 
@@ -211,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=1, help="runs; figures are medians")
     p.add_argument("--memory-limit", default="2G", help="notebooks: kernel memory limit (Binder's 2 GB)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("exam", help="start a timed mock exam: copy it to your workspace with a start time")
+    p.add_argument("exam", help="exam id, e.g. gcp-pmle (a retired exam uses its successor's mock)")
+    p.add_argument("--minutes", type=int, default=None, help="time limit (default: the exam notebook's own)")
+    p.add_argument("--dest", default="my_exams", help="folder to copy it to (default: ./my_exams)")
+    p.set_defaults(func=cmd_exam)
 
     p = sub.add_parser("demo", help="grade three learners on a scratch copy and print the gradebook and readiness")
     p.add_argument("--exam", default="aws-mla-c01", help="exam whose readiness to show (default: aws-mla-c01)")

@@ -107,3 +107,26 @@ def test_missing_test_cell_is_reported(attempt):
     result = check(path, root=course, student="lee", record=False)
     assert result.missing == ["t01-minmax-tests"]
     assert {r.exercise: r.score for r in result.results}["minmax"] == 0
+
+
+def test_timed_exam_copy_is_marked_over_time(tiny_course, tmp_path, capsys):
+    """Does `certlab exam` start the clock, and does `certlab check` mark a late hand-in?"""
+    import datetime as dt
+    import shutil
+
+    from certlab.course import Course
+    from certlab.exam import start_exam, time_status
+
+    mock = tiny_course / "release/25_mock_exams"
+    mock.mkdir(parents=True)
+    shutil.copy2(tiny_course / "release/01_tiny/01_tiny.ipynb", mock / "aws-mla-c01.ipynb")
+    two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    path = start_exam(Course(tiny_course), "aws-mls-c01", 90, tmp_path / "exams", now=two_hours_ago)
+    assert path.name == "aws-mla-c01.ipynb", "a retired exam uses its successor's mock"
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["certlab"]["timed"]["minutes"] == 90
+    import nbformat
+
+    assert time_status(nbformat.reads(path.read_text(), as_version=4)).startswith("over time by 30 min")
+    assert main(["--root", str(tiny_course), "check", str(path), "--student", "lee", "--no-record"]) == 1
+    assert "over time" in capsys.readouterr().out

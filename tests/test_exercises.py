@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 WRONG = Path(__file__).resolve().parent / "wrong_answers"
 COURSE = Course(REPO)
 WRITTEN = [a.id for a in COURSE.written]
+# One xdist worker grades all submissions of an assignment (graded() caches per process).
+BY_ASSIGNMENT = [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in WRITTEN]
 
 
 def wrong_cases(assignment: str) -> list[dict]:
@@ -64,7 +66,7 @@ def cells(result) -> dict:
     return {gid: c for nb in result for gid, c in nb.cells.items()}
 
 
-@pytest.mark.parametrize("assignment", WRITTEN)
+@pytest.mark.parametrize("assignment", BY_ASSIGNMENT)
 def test_reference_gets_full_marks(assignment):
     """Does the reference solution pass every test cell?"""
     scores = cells(graded(assignment)["reference"])
@@ -73,7 +75,7 @@ def test_reference_gets_full_marks(assignment):
     assert not short, f"reference loses points in {short}"
 
 
-@pytest.mark.parametrize("assignment", WRITTEN)
+@pytest.mark.parametrize("assignment", BY_ASSIGNMENT)
 def test_release_stub_gets_nothing(assignment):
     """Does the release stub fail every autograded test cell?"""
     scores = cells(graded(assignment)["stub"])
@@ -81,7 +83,7 @@ def test_release_stub_gets_nothing(assignment):
     assert not earned, f"the unanswered notebook earns points in {earned}"
 
 
-@pytest.mark.parametrize("assignment", WRITTEN)
+@pytest.mark.parametrize("assignment", BY_ASSIGNMENT)
 def test_every_exercise_has_a_wrong_answer(assignment):
     """Is every autograded exercise covered by at least one recorded wrong answer?"""
     exercises = {ex for ex in exercise_of(assignment).values() if ex}
@@ -89,10 +91,14 @@ def test_every_exercise_has_a_wrong_answer(assignment):
     assert exercises - covered == set(), f"no wrong answer recorded for {sorted(exercises - covered)}"
 
 
-CASES = [(a, c["name"]) for a in WRITTEN for c in wrong_cases(a)]
+CASES = [
+    pytest.param(a, c["name"], marks=pytest.mark.xdist_group(a), id=f"{a}-{c['name']}")
+    for a in WRITTEN
+    for c in wrong_cases(a)
+]
 
 
-@pytest.mark.parametrize(("assignment", "case"), CASES, ids=[f"{a}-{c}" for a, c in CASES])
+@pytest.mark.parametrize(("assignment", "case"), CASES)
 def test_wrong_answer_loses_exactly_its_points(assignment, case):
     """Does each wrong answer fail its own tests and leave every other test cell at full marks?"""
     spec = next(c for c in wrong_cases(assignment) if c["name"] == case)
