@@ -309,6 +309,28 @@ def lint_notebook(path: Path, rel: str, skills: dict, grade_ids: dict[str, str])
     return out
 
 
+def lint_skill_index(course: Course) -> list[Violation]:
+    """skills.yml says where each skill is taught: it must name every written assignment that
+    grades the skill (only for the taxonomy's own course)."""
+    if load_yaml(SKILLS_FILE).get("course_id") != course.manifest.get("course_id"):
+        return []
+    out = []
+    taught = {(s, c.assignment) for c in course.graded_cells for s in c.skills}
+    for skill, assignment in sorted(taught):
+        listed = course.skills.get(skill, {}).get("assignments") or []
+        if skill in course.skills and assignment not in listed:
+            out.append(
+                Violation(
+                    "skill-index",
+                    "certlab/skills.yml",
+                    "",
+                    f"{skill} is graded in {assignment} but not listed there",
+                    f"add {assignment} to {skill}'s assignments",
+                )
+            )
+    return out
+
+
 def lint(course: Course) -> list[Violation]:
     violations = lint_manifest(course) + lint_data(course)
     grade_ids: dict[str, str] = {}
@@ -323,4 +345,6 @@ def lint(course: Course) -> list[Violation]:
                     "clean", str(checkpoints.relative_to(course.root)), "", "checkpoint folder in source", "delete it"
                 )
             )
+    if not any(v.rule == "json" for v in violations):
+        violations += lint_skill_index(course)
     return violations

@@ -187,3 +187,13 @@ def test_cli_exit_codes(tiny_course, capsys):
     assert main(["--root", str(tiny_course), "lint"]) == 1
     out = capsys.readouterr().out
     assert "[points]" in out and "[skills]" in out and "Fix:" in out
+
+
+def test_skill_index_rule(tiny_course):
+    """Does lint report a skill graded in an assignment that skills.yml does not list there?"""
+    from certlab.lint import lint_skill_index
+
+    course = Course(tiny_course)
+    course.manifest["course_id"] = "certlab"  # as if the fixture were the taxonomy's own course
+    hits = [str(v) for v in lint_skill_index(course)]
+    assert any("python.core is graded in 01_tiny" in h and "add 01_tiny" in h for h in hits)
