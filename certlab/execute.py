@@ -72,6 +72,7 @@ def run_notebook(path: str | Path, timeout: int = 600, workdir: str | Path | Non
     """Execute every cell of ``path`` (stopping at the first error) in a scratch copy of its folder."""
     path = Path(path).resolve()
     nb = read_notebook(path)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see nbgrader_config.py
     env_data = os.environ.get("CERTLAB_DATA")
     with tempfile.TemporaryDirectory(prefix="certlab-run-") as tmp:
         cwd = Path(workdir) if workdir else Path(tmp) / path.parent.name
