@@ -73,6 +73,7 @@ def run_notebook(path: str | Path, timeout: int = 600, workdir: str | Path | Non
     path = Path(path).resolve()
     nb = read_notebook(path)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see nbgrader_config.py
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env_data = os.environ.get("CERTLAB_DATA")
     with tempfile.TemporaryDirectory(prefix="certlab-run-") as tmp:
         cwd = Path(workdir) if workdir else Path(tmp) / path.parent.name
