@@ -68,10 +68,10 @@ def _timed(cmd: list[str], cwd: Path, env: dict) -> float:
 
 
 def cell_scores(db_path: Path) -> dict[tuple[str, str, str], float]:
-    from nbgrader.api import Gradebook
+    from certlab.nbgrader_io import open_gradebook
 
     out = {}
-    with Gradebook(f"sqlite:///{db_path}") as gb:
+    with open_gradebook(f"sqlite:///{db_path}") as gb:
         for student in gb.students:
             for sub in student.submissions:
                 for nb in sub.notebooks:

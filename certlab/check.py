@@ -49,6 +49,7 @@ class CheckResult:
     missing: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     timing: str | None = None
+    solutions_viewed: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -199,6 +200,6 @@ def render(result: CheckResult, console) -> None:
         console.print(f"Timed exam: [{style}]{result.timing}[/]")
     for flag in result.flags:
         console.print(f"[yellow]Integrity[/]: {flag}. Tests after this cell get no credit; remove it.")
-    if getattr(result, "solutions_viewed", None):
+    if result.solutions_viewed:
         console.print(f"Reference answers viewed: {', '.join(result.solutions_viewed)}.")
     console.print("Attempt recorded in the gradebook." if result.recorded else "Not recorded (--no-record).")

@@ -16,9 +16,9 @@ from certlab.nbgrader_io import db_url
 
 
 def students(db: str) -> list[str]:
-    from nbgrader.api import Gradebook
+    from certlab.nbgrader_io import open_gradebook
 
-    with Gradebook(db) as gb:
+    with open_gradebook(db) as gb:
         return sorted(s.id for s in gb.students)
 
 

@@ -108,10 +108,12 @@ def is_graded(root: Path, student: str, assignment: str) -> bool:
 
 def prepare_gradebook(root: Path, db: str, pairs: list[tuple[str, str]]) -> None:
     """Create students, and register assignments that the gradebook lacks (from source/)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from certlab.nbgrader_io import open_gradebook
 
     source = course_paths(root)["source"]
-    with Gradebook(db) as gb:
+    with open_gradebook(db) as gb:
         missing = []
         for assignment in sorted({a for _, a in pairs}):
             try:
@@ -233,9 +235,9 @@ def _after_failure(root: str, assignment: str, student: str, db: str, result: Pa
     from certlab.notebooks import read_notebook
 
     with contextlib.suppress(Exception):
-        from nbgrader.api import Gradebook
+        from certlab.nbgrader_io import open_gradebook
 
-        with Gradebook(db) as gb:
+        with open_gradebook(db) as gb:
             gb.update_or_create_submission(assignment, student)
     for path in sorted((course_paths(Path(root))["submitted"] / student / assignment).glob("*.ipynb")):
         with contextlib.suppress(Exception):

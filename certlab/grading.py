@@ -7,11 +7,9 @@ the scores are exactly nbgrader's, and the real course and gradebook are never t
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import nbformat
 
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.nbgrader_io import run_converter
+from certlab.nbgrader_io import run_converter, temp_env
 from certlab.notebooks import certlab_meta, nbgrader_meta, read_notebook
 
 
@@ -55,9 +53,11 @@ class NotebookScores:
 
 def read_scores(db_url: str, assignment: str, student: str) -> list[NotebookScores]:
     """Per-cell scores of one submission, from an nbgrader gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url) as gb:
+    from certlab.nbgrader_io import open_gradebook
+
+    with open_gradebook(db_url) as gb:
         try:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
@@ -71,20 +71,6 @@ def read_scores(db_url: str, assignment: str, student: str) -> list[NotebookScor
                 scores.cells[grade.name] = CellScore(grade.name, float(score), float(grade.max_score), manual)
             out.append(scores)
     return out
-
-
-@contextlib.contextmanager
-def _env(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 class ScratchCourse:
@@ -158,7 +144,7 @@ class ScratchCourse:
 
         self.submit(student, notebooks)
         data = str(self.course.root / "data")
-        with _env(CERTLAB_DATA=os.environ.get("CERTLAB_DATA", data), MPLBACKEND="Agg"), sandboxed():
+        with temp_env(CERTLAB_DATA=os.environ.get("CERTLAB_DATA", data), MPLBACKEND="Agg"), sandboxed():
             run_converter(
                 Autograde, self.root, self.assignment, self.db, student=student, force=True, create_student=True
             )

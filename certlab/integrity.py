@@ -174,9 +174,11 @@ def apply(db_url: str, assignment: str, student: str, notebook: str, nb) -> list
     flags = scan(nb)
     if not flags:
         return flags
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url) as gb:
+    from certlab.nbgrader_io import open_gradebook
+
+    with open_gradebook(db_url) as gb:
         for gid in tainted_cells(nb, flags):
             try:
                 grade = gb.find_grade(gid, notebook, assignment, student)
@@ -196,10 +198,10 @@ def apply(db_url: str, assignment: str, student: str, notebook: str, nb) -> list
 
 def flagged_students(db_url: str) -> dict[tuple[str, str], list[str]]:
     """(student, assignment) -> integrity notes recorded in the gradebook."""
-    from nbgrader.api import Gradebook
+    from certlab.nbgrader_io import open_gradebook
 
     out: dict[tuple[str, str], list[str]] = {}
-    with Gradebook(db_url) as gb:
+    with open_gradebook(db_url) as gb:
         for assignment in gb.assignments:
             for sub in assignment.submissions:
                 for nb in sub.notebooks:

@@ -110,10 +110,12 @@ def exam_result(blueprint: dict, stats: dict[str, SkillStat]) -> ExamResult:
 
 def scores_from_gradebook(db_url: str, student: str) -> dict[str, float]:
     """Latest score of every graded cell a student has in an nbgrader gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from certlab.nbgrader_io import open_gradebook
 
     scores: dict[str, float] = {}
-    with Gradebook(db_url) as gb:
+    with open_gradebook(db_url) as gb:
         try:
             record = gb.find_student(student)
         except MissingEntry:

@@ -26,6 +26,30 @@ def venv_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
+def open_gradebook(url: str):
+    """nbgrader's Gradebook, with this interpreter's bin/ on PATH (a new database runs
+    ``alembic`` by name). Every certlab module opens gradebooks through here."""
+    from nbgrader.api import Gradebook
+
+    venv_on_path()
+    return Gradebook(url)
+
+
+@contextlib.contextmanager
+def temp_env(**values: str):
+    """Set environment variables for a block and restore the previous values after it."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def load_config(root: Path, **overrides) -> Config:
     """The course's ``nbgrader_config.py`` as a traitlets Config, plus ``Section__name`` overrides."""
     config = Config()

@@ -75,10 +75,9 @@ def course_root() -> Path:
 
 def gradebook_url(root: Path) -> str:
     """The course's gradebook, or an empty in-memory one while its SQLite file does not exist
-    (reading must not create it). Puts this Python's bin/ on PATH: nbgrader calls ``alembic``."""
-    from certlab.nbgrader_io import db_url, venv_on_path
+    (reading must not create it)."""
+    from certlab.nbgrader_io import db_url
 
-    venv_on_path()
     url = db_url(Path(root))
     missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
     return "sqlite://" if missing else url
