@@ -16,8 +16,10 @@ from pathlib import Path
 
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 from certlab.notebooks import read_notebook
+from certlab.sandbox import kernel_config
 
 
 @dataclass
@@ -95,6 +97,7 @@ def run_notebook(path: str | Path, timeout: int = 600, workdir: str | Path | Non
             resources={"metadata": {"path": str(cwd)}},
             on_notebook_start=start_monitor,
             extra_arguments=KERNEL_ARGS,
+            config=Config(kernel_config()),
         )
         error = None
         start = time.perf_counter()

@@ -17,7 +17,12 @@ in parallel:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -150,28 +155,39 @@ class NotebookTimeout(Exception):
     pass
 
 
-def _alarm(seconds: int | None):
-    """A wall-clock limit for a whole notebook (nbgrader only limits single cells)."""
-    import signal
-    import threading
+class _Alarm:
+    """A wall-clock limit for a whole notebook (nbgrader only limits single cells).
 
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        return contextlib.nullcontext()
+    SIGALRM interrupts the main thread wherever it is, nbgrader included, which reports its own
+    generic failure; ``expired`` tells the caller that the limit was the cause. Outside the main
+    thread (signals cannot be used there) it does nothing: Dask tasks run each pair in a child
+    process for that reason."""
 
-    def expire(*_):
-        raise NotebookTimeout(f"the notebook ran longer than {seconds} s")
+    def __init__(self, seconds: int | None):
+        import threading
 
-    @contextlib.contextmanager
-    def limit():
-        old = signal.signal(signal.SIGALRM, expire)
-        signal.alarm(seconds)
-        try:
-            yield
-        finally:
+        self.seconds = seconds if threading.current_thread() is threading.main_thread() else None
+        self.expired = False
+
+    def _expire(self, *_):
+        self.expired = True
+        raise NotebookTimeout(self.message)
+
+    @property
+    def message(self) -> str:
+        return f"the notebook ran longer than {self.seconds} s"
+
+    def __enter__(self):
+        if self.seconds:
+            self._old = signal.signal(signal.SIGALRM, self._expire)
+            signal.alarm(self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.seconds:
             signal.alarm(0)
-            signal.signal(signal.SIGALRM, old)
-
-    return limit()
+            signal.signal(signal.SIGALRM, self._old)
+        return False
 
 
 def autograde_pair(
@@ -198,17 +214,23 @@ def autograde_pair(
     try:
         from nbgrader.converters import Autograde
 
-        with sandboxed(), _alarm(notebook_timeout):
-            run_converter(
-                Autograde,
-                Path(root),
-                assignment,
-                db,
-                student=student,
-                config_overrides=overrides,
-                force=True,
-                create_student=False,
-            )
+        alarm = _Alarm(notebook_timeout)
+        try:
+            with sandboxed(), alarm:
+                run_converter(
+                    Autograde,
+                    Path(root),
+                    assignment,
+                    db,
+                    student=student,
+                    config_overrides=overrides,
+                    force=True,
+                    create_student=False,
+                )
+        except (CertlabError, NotebookTimeout):
+            if alarm.expired:
+                raise CertlabError(alarm.message) from None
+            raise
         from certlab.grading import read_scores
 
         for path in sorted((paths["submitted"] / student / assignment).glob("*.ipynb")):
@@ -227,6 +249,72 @@ def autograde_pair(
         _after_failure(root, assignment, student, db, result)
     result.seconds = time.perf_counter() - start
     return result
+
+
+# How long a child grader may outlive its notebook timeout (start-up, nbgrader's own work and
+# the integrity scan) before it is stopped from outside.
+CHILD_GRACE = 120
+
+
+def autograde_pair_in_child(
+    root: str,
+    assignment: str,
+    student: str,
+    db: str,
+    threads: int = 1,
+    cell_timeout: int | None = None,
+    notebook_timeout: int | None = None,
+) -> PairResult:
+    """:func:`autograde_pair` in a child process of its own: the Dask task.
+
+    A Dask worker runs tasks in threads of one process. Grading changes environment variables
+    (the sandbox's kernelspec and runtime folders) and needs the main thread for its notebook
+    timeout, so each pair gets its own interpreter; a child that outlives its notebook timeout
+    by ``CHILD_GRACE`` seconds is stopped (SIGTERM, so that its sandbox cleans up, then SIGKILL).
+    """
+    start = time.perf_counter()
+    args = [root, assignment, student, db, threads, cell_timeout, notebook_timeout]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "certlab.grade", json.dumps(args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    limit = notebook_timeout + CHILD_GRACE if notebook_timeout else None
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        result = PairResult(student, assignment, error=f"the grader ran longer than {limit} s and was stopped")
+        _after_failure(root, assignment, student, db, result)
+    else:
+        lines = out.strip().splitlines()
+        try:
+            result = PairResult(**json.loads(lines[-1]))
+        except (IndexError, ValueError, TypeError):
+            tail = err.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+            result = PairResult(student, assignment, error=f"the grading process failed: {tail[0]}")
+            _after_failure(root, assignment, student, db, result)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _child_main(argv: list[str]) -> None:
+    """``python -m certlab.grade '[root, assignment, ...]'``: one pair, its result as JSON."""
+
+    def stop(*_):
+        raise SystemExit(f"stopped by signal after {time.perf_counter() - t0:.0f} s")
+
+    t0 = time.perf_counter()
+    signal.signal(signal.SIGTERM, stop)
+    result = autograde_pair(*json.loads(argv[0]))
+    sys.stdout.write("\n" + json.dumps(dataclasses.asdict(result)) + "\n")
 
 
 def _after_failure(root: str, assignment: str, student: str, db: str, result: PairResult) -> None:
@@ -322,7 +410,9 @@ def _run_dask(address, root, db, todo, limits):
         raise CertlabError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
     with client:
         futures = [
-            client.submit(autograde_pair, str(root), a, s, db, *limits, key=f"certlab-grade-{a}-{s}", pure=False)
+            client.submit(
+                autograde_pair_in_child, str(root), a, s, db, *limits, key=f"certlab-grade-{a}-{s}", pure=False
+            )
             for s, a in todo
         ]
         owner = {f.key: (s, a) for f, (s, a) in zip(futures, todo, strict=True)}
@@ -332,3 +422,7 @@ def _run_dask(address, root, db, todo, limits):
             except Exception as exc:
                 student, assignment = owner[future.key]
                 yield PairResult(student, assignment, error=f"dask worker failed: {type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1:])

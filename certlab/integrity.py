@@ -2,7 +2,8 @@
 
 A submission that rebinds what the tests rely on (``numpy.testing``, ``numpy``, ``math``,
 ``builtins``, ``sys.modules``, certlab or nbgrader internals), installs hooks that swallow errors,
-runs hidden code, reads the course's notebooks or writes outside its folder is flagged. A flagged
+runs hidden code, reads the course's notebooks, writes outside its folder or imports the data
+generator (``certlab.datagen`` can rebuild the capstone's held-out labels) is flagged. A flagged
 answer cell taints every test cell that runs after it: those get no credit (nbgrader's manual
 score set to 0, with the reason as the cell's comment, so the formgrader shows it too).
 """
@@ -22,6 +23,7 @@ HOOKS = {"set_custom_exc", "excepthook", "settrace", "setprofile", "register", "
 DYNAMIC = {"exec", "eval", "compile", "__import__"}
 FILE_CHANGERS = {"remove", "unlink", "rmtree", "rename", "replace", "rmdir", "chmod", "chdir", "symlink"}
 PREFIX = "certlab integrity: "
+ANSWER_KEYS = "certlab.datagen"  # regenerates held-out labels
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,22 @@ class _Scanner(ast.NodeVisitor):
         module = self.modules.get(name or "")
         return bool(module) and module.split(".")[0] in PROTECTED
 
+    def _answer_keys(self, node, module: str, verb: str = "imports") -> None:
+        if module == ANSWER_KEYS or module.startswith(ANSWER_KEYS + "."):
+            self.found.append((node.lineno, f"{verb} {module} (it can rebuild held-out labels)"))
+
     def visit_Import(self, node):
         for alias in node.names:
+            self._answer_keys(node, alias.name)
             self.modules[alias.asname or alias.name.split(".")[0]] = (
                 alias.name if alias.asname else alias.name.split(".")[0]
             )
 
     def visit_ImportFrom(self, node):
         for alias in node.names:
-            self.modules[alias.asname or alias.name] = f"{node.module}.{alias.name}" if node.module else alias.name
+            full = f"{node.module}.{alias.name}" if node.module else alias.name
+            self._answer_keys(node, full)
+            self.modules[alias.asname or alias.name] = full
 
     def _target(self, target, verb):
         if isinstance(target, ast.Attribute | ast.Subscript) and self._protected(_root_name(target)):
@@ -128,6 +137,10 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Attribute(self, node):
+        root = self.modules.get(_root_name(node) or "", "")
+        dotted = ".".join([root, *_dotted(node).split(".")[1:]]) if root else ""
+        if isinstance(node.value, ast.Name) and dotted:
+            self._answer_keys(node, dotted, "uses")
         if (
             node.attr in ("excepthook", "settrace", "setprofile")
             and _root_name(node) == "sys"

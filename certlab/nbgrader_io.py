@@ -100,8 +100,11 @@ def run_converter(
     """
     from nbgrader.coursedir import CourseDirectory
 
+    from certlab.sandbox import kernel_config
+
     venv_on_path()
     config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db, **(config_overrides or {}))
+    config.merge(Config(kernel_config()))
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     if student is not None:

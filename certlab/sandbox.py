@@ -7,6 +7,12 @@
 - caps core dumps and the size of any file written (``RLIMIT_FSIZE``);
 - joins a fresh cgroup with a memory limit (Binder's 2 GB by default) and a process limit, where
   the platform lets it create one (cgroup v1 or v2; otherwise ``RLIMIT_AS`` for the memory);
+- moves into a network namespace of its own with only a loopback interface, so a submission
+  reaches nothing outside its kernel (not the internet, not the grader's loopback services);
+  kernels in the sandbox talk to their client over Unix sockets (``ipc`` transport, see
+  :func:`kernel_config`) because a TCP connection could not cross into the namespace. As root
+  this is a plain ``unshare(CLONE_NEWNET)``; otherwise an unprivileged user namespace where the
+  platform allows one; where neither works the kernel runs with the host's network;
 - when grading runs as root and the interpreter is reachable by other users, drops to an
   unprivileged user (``nobody``) with its own empty home, so a submission cannot write to the
   course, its gradebook or other submissions. (An interpreter under a private home folder, such
@@ -16,18 +22,22 @@
 The kernel is its own process group, so jupyter_client's kill reaches everything it started;
 :func:`sandboxed` also kills what is left in its cgroups and removes them. Cell and notebook
 timeouts and the output cap are nbgrader's own (``Execute.timeout``, ``LimitOutput``).
-Network isolation is not applied: the kernel talks to its client over loopback TCP.
+``CERTLAB_SANDBOX_NETWORK=on`` keeps the host's network for courses that need it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import fcntl
 import json
 import os
 import pwd
 import resource
 import shutil
 import signal
+import socket
+import struct
 import sys
 import tempfile
 import uuid
@@ -35,7 +45,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ENV_PREFIX = "CERTLAB_SANDBOX_"
-DEFAULTS = {"MEMORY": str(2 * 2**30), "PIDS": "512", "FSIZE": str(1 * 2**30), "USER": "nobody"}
+DEFAULTS = {
+    "MEMORY": str(2 * 2**30),
+    "PIDS": "512",
+    "FSIZE": str(1 * 2**30),
+    "USER": "nobody",
+    "NETWORK": "off",
+}
 CGROUP_V1 = Path("/sys/fs/cgroup")
 
 
@@ -107,6 +123,69 @@ def _drop_privileges(user: str, connection_file: str | None) -> None:
     os.setuid(entry.pw_uid)
 
 
+CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def network_allowed() -> bool:
+    return _setting("NETWORK").lower() in ("on", "1", "yes", "true")
+
+
+def _unshare(flags: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+
+def _loopback_up() -> None:
+    """A new network namespace starts with ``lo`` down; local servers (Spark's driver, a model
+    server on 127.0.0.1) need it up."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16sH14s", b"lo", 0, b"")
+        flags = struct.unpack("16sH", fcntl.ioctl(s, SIOCGIFFLAGS, request)[:18])[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", flags | IFF_UP, b""))
+
+
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own; True when it worked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        if os.geteuid() == 0:
+            _unshare(CLONE_NEWNET)
+        else:
+            uid, gid = os.geteuid(), os.getegid()
+            _unshare(CLONE_NEWUSER | CLONE_NEWNET)
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        _loopback_up()
+    return True
+
+
+def _transport(connection_file: str | None) -> str:
+    try:
+        return json.loads(Path(connection_file).read_text()).get("transport", "tcp") if connection_file else "tcp"
+    except (OSError, ValueError):
+        return "tcp"
+
+
+def kernel_config() -> dict:
+    """Traitlets settings for a client that starts kernels inside :func:`sandboxed`: Unix-socket
+    transport, so that the kernel can live in its own network namespace. Empty outside the
+    sandbox or when the network is allowed."""
+    runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
+    if not os.environ.get(ENV_PREFIX + "RUN") or network_allowed() or not runtime:
+        return {}
+    # An absolute socket prefix, unique to this client: the kernel and its client have different
+    # working folders, and parallel graders share the runtime folder.
+    prefix = os.path.join(runtime, f"k{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    return {"KernelManager": {"transport": "ipc", "ip": prefix}}
+
+
 def apply_limits(connection_file: str | None = None) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     fsize = parse_size(_setting("FSIZE"))
@@ -116,6 +195,8 @@ def apply_limits(connection_file: str | None = None) -> None:
     if not (run and _join_cgroups(run, memory, pids)):
         # No cgroup: the address-space limit is a blunter stand-in (it also counts reservations).
         resource.setrlimit(resource.RLIMIT_AS, (memory * 2, memory * 2))
+    if not network_allowed() and _transport(connection_file) == "ipc":
+        os.environ[ENV_PREFIX + "ISOLATED"] = "1" if isolate_network() else "0"
     if can_drop_privileges():
         _drop_privileges(_setting("USER"), connection_file)
 
@@ -171,8 +252,15 @@ def sandboxed(memory: str | None = None, enabled: bool = True) -> Iterator[Path 
         json.dumps({"argv": argv, "display_name": "Python 3 (certlab sandbox)", "language": "python"})
     )
     os.chmod(folder, 0o755)
-    saved = {k: os.environ.get(k) for k in ("JUPYTER_PATH", ENV_PREFIX + "RUN", ENV_PREFIX + "MEMORY")}
+    # Connection files and ipc sockets live here: a short path (Unix socket paths are limited to
+    # 107 bytes) that a kernel which dropped its privileges can still create sockets in.
+    runtime = folder / "rt"
+    runtime.mkdir()
+    os.chmod(runtime, 0o1777)
+    names = ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", ENV_PREFIX + "RUN", ENV_PREFIX + "MEMORY")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(folder), saved["JUPYTER_PATH"]) if p)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
     os.environ[ENV_PREFIX + "RUN"] = run
     if memory:
         os.environ[ENV_PREFIX + "MEMORY"] = str(parse_size(memory))

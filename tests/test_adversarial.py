@@ -3,8 +3,12 @@ the gradebook? Each corpus case is one learner of a cohort graded in one `certla
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +16,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets.config import Config
 
 from certlab.grade import grade
 from certlab.integrity import flagged_students, scan
-from certlab.sandbox import sandboxed
+from certlab.sandbox import kernel_config, sandboxed
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 RIGHT = {
@@ -193,6 +198,36 @@ CASES = [
         flagged=True,
     ),
     Case(
+        # Every answer cell fetches the right code from a server on the grader's loopback.
+        "fetches_answers_over_the_network",
+        nb_file(
+            with_answers(
+                {
+                    ex: "import os, sys, tempfile, urllib.request\n"
+                    f"url = 'http://127.0.0.1:' + os.environ['ANSWER_SERVER_PORT'] + '/{ex}'\n"
+                    "folder = tempfile.mkdtemp()\n"
+                    f"with open(os.path.join(folder, 'fetched_{ex}.py'), 'w') as f:\n"
+                    "    f.write(urllib.request.urlopen(url, timeout=5).read().decode())\n"
+                    "sys.path.insert(0, folder)\n"
+                    f"from fetched_{ex} import {ex}"
+                    for ex in RIGHT
+                }
+            )
+        ),
+    ),
+    Case(
+        "imports_the_answer_key_generator",
+        nb_file(cheat("from certlab.datagen.capstone import held_out_labels\nkey = held_out_labels()")),
+        flagged=True,
+    ),
+    Case(
+        "reaches_the_generator_as_an_attribute",
+        nb_file(
+            cheat("import certlab\nimport certlab.datagen.capstone\nkey = certlab.datagen.capstone.held_out_labels()")
+        ),
+        flagged=True,
+    ),
+    Case(
         "hides_code_in_exec",
         nb_file(cheat("exec('import numpy\\nnumpy.isclose = lambda *a, **k: True')")),
         flagged=True,
@@ -223,12 +258,39 @@ def corpus(tmp_path_factory):
     shutil.copy2(Path(__file__).parent.parent / "nbgrader_config.py", root / "nbgrader_config.py")
     for case in CASES:
         write_case(root, case)
-    os.environ["CERTLAB_SANDBOX_MEMORY"] = "768M"
-    try:
-        run = grade(root, jobs=2, cell_timeout=10, notebook_timeout=120)
-    finally:
-        os.environ.pop("CERTLAB_SANDBOX_MEMORY", None)
+    with answer_server() as port:
+        os.environ.update(CERTLAB_SANDBOX_MEMORY="768M", ANSWER_SERVER_PORT=str(port))
+        try:
+            run = grade(root, jobs=2, cell_timeout=10, notebook_timeout=120)
+        finally:
+            os.environ.pop("CERTLAB_SANDBOX_MEMORY", None)
+            os.environ.pop("ANSWER_SERVER_PORT", None)
     return root, {r.student: r for r in run.graded}
+
+
+@contextlib.contextmanager
+def answer_server():
+    """An HTTP server on this machine's loopback that hands out the right answers."""
+
+    class Answers(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            answer = RIGHT.get(self.path.strip("/"))
+            body = f"import numpy as np\n{answer}\n".encode() if answer else b""
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_corpus_has_twenty_cases():
@@ -287,9 +349,39 @@ def test_integrity_scan_leaves_honest_code_alone():
 def run_cells(sources: list[str], timeout: int, memory: str | None = None):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     with sandboxed(memory=memory):
-        client = NotebookClient(nb, kernel_name="python3", timeout=timeout, allow_errors=True)
+        config = Config(kernel_config())
+        client = NotebookClient(nb, kernel_name="python3", timeout=timeout, allow_errors=True, config=config)
         client.execute()
     return nb
+
+
+def cell_text(nb, index: int = 0) -> str:
+    return "".join(o.get("text", "") + o.get("evalue", "") for o in nb.cells[index].outputs)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux-only")
+def test_kernel_cannot_reach_the_graders_network(monkeypatch):
+    """Is a server on the grader's loopback out of a sandboxed kernel's reach, while servers the
+    kernel starts itself still work? With the network allowed, the same cell reaches it."""
+    code = (
+        "import os, urllib.request, http.server, threading\n"
+        "try:\n"
+        "    print(urllib.request.urlopen('http://127.0.0.1:' + os.environ['ANSWER_SERVER_PORT'] + '/double', timeout=5).read().decode())\n"
+        "except OSError as e:\n"
+        "    print('unreachable:', type(e).__name__)\n"
+        "own = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n"
+        "threading.Thread(target=own.handle_request, daemon=True).start()\n"
+        "print('own server:', urllib.request.urlopen(f'http://127.0.0.1:{own.server_port}/', timeout=5).status)"
+    )
+    with answer_server() as port:
+        monkeypatch.setenv("ANSWER_SERVER_PORT", str(port))
+        isolated = cell_text(run_cells([code], timeout=30))
+        monkeypatch.setenv("CERTLAB_SANDBOX_NETWORK", "on")
+        open_net = cell_text(run_cells([code], timeout=30))
+    if os.geteuid() != 0 and "unreachable" not in isolated:
+        pytest.skip("no network namespace for an unprivileged user on this platform")
+    assert "unreachable: URLError" in isolated and "own server: 200" in isolated, isolated
+    assert "def double" in open_net and "own server: 200" in open_net, open_net
 
 
 def test_memory_bomb_stops_at_the_limit():
@@ -307,4 +399,5 @@ def test_runaway_cell_stops_at_the_timeout():
     with pytest.raises(CellTimeoutError):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True:\n    pass")])
         with sandboxed():
-            NotebookClient(nb, kernel_name="python3", timeout=3, allow_errors=False).execute()
+            config = Config(kernel_config())
+            NotebookClient(nb, kernel_name="python3", timeout=3, allow_errors=False, config=config).execute()

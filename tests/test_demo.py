@@ -10,10 +10,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def git_state() -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--ignored"], cwd=REPO, capture_output=True, text=True
+# Byte-code and tool caches appear while other test workers run in parallel; they are not
+# something the demo leaves behind.
+CACHES = ("__pycache__", ".pytest_cache", ".ruff_cache", "tests/artifacts")
+
+
+def git_state() -> list[str]:
+    """Tracked changes, untracked and ignored files, minus the caches of concurrent test runs."""
+    out = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
+    return [line for line in out.splitlines() if not any(c in line for c in CACHES)]
 
 
 def test_demo_end_to_end():

@@ -4,6 +4,7 @@ duplicating a gradebook row, surviving a failed submission and a killed run?"""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -111,6 +112,15 @@ def test_killed_run_then_rerun_grades_each_once(cohort):
     assert totals(db) == {f"learner{i:03d}": expected_total(i) for i in range(12)}
 
 
+def make_runaway(root: Path, student: str) -> None:
+    """Replace the student's first answer with an endless loop."""
+    path = root / "submitted" / student / "01_tiny" / "01_tiny.ipynb"
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution"))
+    cell["source"] = "while True:\n    pass"
+    path.write_text(json.dumps(nb))
+
+
 def test_dask_local_cluster(cohort):
     """Does --dask on a LocalCluster give the same scores?"""
     from dask.distributed import LocalCluster
@@ -120,6 +130,21 @@ def test_dask_local_cluster(cohort):
         run = grade(root, dask_address=cluster.scheduler_address)
     assert not run.failed
     assert totals(f"sqlite:///{root / 'gradebook.db'}") == {f"learner{i:03d}": expected_total(i) for i in range(4)}
+
+
+def test_dask_worker_threads_and_notebook_timeout(cohort):
+    """On one Dask worker running two tasks at once in threads, are the pairs kept apart (each
+    its own sandbox), and does the notebook timeout stop a runaway submission?"""
+    from dask.distributed import LocalCluster
+
+    root = cohort(5)
+    make_runaway(root, "learner003")
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        run = grade(root, dask_address=cluster.scheduler_address, cell_timeout=600, notebook_timeout=20)
+    failed = {r.student: r.error for r in run.failed}
+    assert list(failed) == ["learner003"] and "longer than 20 s" in failed["learner003"], failed
+    expected = {f"learner{i:03d}": expected_total(i) for i in range(5)}
+    assert totals(f"sqlite:///{root / 'gradebook.db'}") == {**expected, "learner003": 0.0}
 
 
 def free_port() -> int:
