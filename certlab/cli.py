@@ -77,6 +77,10 @@ def cmd_grade(args) -> int:
     root = Path(args.root or ".").resolve()
     console = _console()
     total = len(submitted_pairs(root, args.assignments or None))
+    if total and not args.dask:
+        from certlab.sandbox import describe
+
+        console.print("sandbox: " + ("off (--no-sandbox)" if args.no_sandbox else describe()), markup=False)
     columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("grade", total=total)
@@ -87,7 +91,15 @@ def cmd_grade(args) -> int:
                 progress.console.print(f"[red]failed[/] {result.student}/{result.assignment}: {result.error}")
 
         run = grade(
-            root, args.assignments or None, jobs=args.jobs, dask_address=args.dask, force=args.force, on_result=advance
+            root,
+            args.assignments or None,
+            jobs=args.jobs,
+            dask_address=args.dask,
+            force=args.force,
+            on_result=advance,
+            cell_timeout=args.cell_timeout,
+            notebook_timeout=args.notebook_timeout,
+            sandbox=not args.no_sandbox,
         )
     table = Table(title=f"Autograded {len(run.graded)} submissions ({len(run.skipped)} already graded)")
     for col in ("student", "assignment", "score", "seconds", "status"):

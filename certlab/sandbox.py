@@ -213,6 +213,48 @@ def main(argv: list[str] | None = None) -> None:
     os.execv(argv[0], argv)
 
 
+def _probe_cgroups() -> str | None:
+    """Which cgroup version this process could put kernels in, if any (creates and removes a
+    probe group)."""
+    probe = f"certlab-probe-{uuid.uuid4().hex[:8]}"
+    dirs = _cgroup_dirs(probe)
+    try:
+        for d in dirs:
+            d.mkdir(parents=True)
+        return "cgroup v2" if (CGROUP_V1 / "cgroup.controllers").exists() else "cgroup v1" if dirs else None
+    except OSError:
+        return None
+    finally:
+        for d in dirs:
+            with contextlib.suppress(OSError):
+                d.rmdir()
+
+
+def describe() -> str:
+    """One line on what the sandbox enforces on this machine, for the grader's output."""
+    import subprocess
+
+    memory = parse_size(_setting("MEMORY")) / 2**30
+    cgroups = _probe_cgroups()
+    parts = [
+        f"memory {memory:.1f} GB and {_setting('PIDS')} processes per kernel ({cgroups})"
+        if cgroups
+        else f"address space {2 * memory:.1f} GB per kernel (no cgroups here)",
+        f"files up to {parse_size(_setting('FSIZE')) / 2**30:.1f} GB",
+    ]
+    if network_allowed():
+        parts.append("network allowed (CERTLAB_SANDBOX_NETWORK)")
+    else:
+        probe = "from certlab.sandbox import isolate_network as i; raise SystemExit(0 if i() else 1)"
+        isolated = subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+        parts.append("no network" if isolated else "network NOT isolated (no network namespaces here)")
+    if can_drop_privileges():
+        parts.append(f"kernels run as {_setting('USER')}")
+    else:
+        parts.append(f"kernels run as {pwd.getpwuid(os.geteuid()).pw_name}")
+    return "; ".join(parts)
+
+
 def _kill_and_remove(run: str) -> None:
     for parent in _cgroup_dirs(run):
         if not parent.is_dir():

@@ -85,6 +85,19 @@ def test_one_broken_submission_does_not_stop_the_run(cohort, capsys):
     assert graded["learner000"] == 7.0 and graded["learner002"] == 3.0 and graded["learner003"] == 7.0
 
 
+def test_cli_timeouts_reach_the_grader(cohort, capsys):
+    """Do --cell-timeout and --notebook-timeout on the command line stop a runaway submission,
+    and does the output say what the sandbox enforces?"""
+    root = cohort(3)
+    make_runaway(root, "learner000")
+    argv = ["--root", str(root), "grade", "--jobs", "2", "--cell-timeout", "600", "--notebook-timeout", "15"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "sandbox: memory" in out or "sandbox: address space" in out
+    assert "learner000/01_tiny: the notebook ran longer than 15 s" in " ".join(out.split())
+    assert totals(f"sqlite:///{root / 'gradebook.db'}") == {"learner000": 0.0, "learner001": 0.0, "learner002": 3.0}
+
+
 def test_killed_run_then_rerun_grades_each_once(cohort):
     """Killing a run midway and rerunning: is every submission graded, each exactly once?"""
     root = cohort(12)
