@@ -5,6 +5,8 @@
   score and every autograded notebook is identical.
 - ``bench notebooks``: every written assignment's reference solution, run under the Binder-sized
   memory limit, with wall time and peak memory against the budgets of DESIGN.md.
+- ``bench check``: the whole ``certlab check`` command, as a learner runs it, on a half-answered
+  notebook of each foundations assignment, against the 15 s a learner should wait at most.
 
 Each run writes JSON to benchmarks/results/ and prints medians over ``--repeat`` runs.
 """
@@ -150,3 +152,42 @@ def save(course: Course, name: str, summary: dict) -> Path:
     path = folder / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(summary, indent=2))
     return path
+
+
+CHECK_BUDGET_S = 15.0
+FOUNDATIONS = ("00_self_assessment", "01_python_data", "02_linear_algebra", "03_calculus_gradient_descent",
+               "04_probability_statistics")  # fmt: skip
+
+
+def bench_check(course: Course, assignments: list[str] | None, repeat: int, console) -> dict:
+    """Time ``certlab check`` (a new process each time: start-up, grading with the hidden tests,
+    the report) on a half-answered notebook per assignment. ``--no-record`` keeps the course's
+    gradebook free of benchmark learners; recording adds one gradebook write."""
+    env = _env(course)
+    rows = []
+    for assignment in assignments or [a for a in FOUNDATIONS if course.assignment(a).written]:
+        learner = half_answered(reference_notebook(course, assignment), release_notebook(course, assignment))
+        with tempfile.TemporaryDirectory(prefix="certlab-bench-check-") as tmp:
+            for name, nb in learner.items():
+                path = Path(tmp) / f"{name}.ipynb"
+                nbformat.write(nb, str(path))
+                times = []
+                for _ in range(repeat):
+                    cmd = [_bin("certlab"), "--root", str(course.root), "check", str(path), "--no-record"]
+                    start = time.perf_counter()
+                    proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
+                    times.append(time.perf_counter() - start)
+                    if proc.returncode not in (0, 1):  # 1: not every exercise passes, as intended
+                        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+                seconds = statistics.median(times)
+                rows.append({"assignment": assignment, "notebook": name, "seconds": seconds, "runs": times})
+                status = "ok" if seconds <= CHECK_BUDGET_S else "over"
+                console.print(f"{assignment}/{name}: certlab check {seconds:.1f} s (median of {repeat})  {status}")
+    return {
+        "command": "certlab bench check " + " ".join(r["assignment"] for r in rows) + f" --repeat {repeat}",
+        "budget_s": CHECK_BUDGET_S,
+        "cores": os.cpu_count(),
+        "rows": rows,
+        "max_median_s": max((r["seconds"] for r in rows), default=0.0),
+        "within_budget": all(r["seconds"] <= CHECK_BUDGET_S for r in rows),
+    }

@@ -156,6 +156,14 @@ def cmd_bench(args) -> int:
         )
         console.print(f"saved {bench.save(course, 'grade', summary)}")
         return 0 if summary["scores_identical"] and summary["notebooks_identical"] else 1
+    if args.what == "check":
+        summary = bench.bench_check(course, args.assignments or None, args.repeat, console)
+        console.print(
+            f"slowest certlab check: {summary['max_median_s']:.1f} s (median of {args.repeat}); "
+            f"budget {summary['budget_s']:.0f} s"
+        )
+        console.print(f"saved {bench.save(course, 'check', summary)}")
+        return 0 if summary["within_budget"] else 1
     from certlab.bench_notebooks import bench_notebooks
 
     return bench_notebooks(course, args.assignments, args.repeat, args.memory_limit, console)
@@ -227,9 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", default=None, metavar="FILE", help="with --cohort: write the table as CSV")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("bench", help="measure grading speed-up or every notebook's time and memory")
-    p.add_argument("what", choices=["grade", "notebooks"])
-    p.add_argument("assignments", nargs="*", help="notebooks: assignment ids (default: all written)")
+    p = sub.add_parser("bench", help="measure grading speed-up, every notebook's time and memory, or certlab check")
+    p.add_argument("what", choices=["grade", "notebooks", "check"])
+    p.add_argument(
+        "assignments", nargs="*", help="notebooks, check: assignment ids (default: all written; check: foundations)"
+    )
     p.add_argument("--assignment", default="02_linear_algebra", help="grade: the assignment of the cohort")
     p.add_argument("--students", type=int, default=30, help="grade: submissions in the synthetic cohort")
     p.add_argument("--jobs", type=int, default=2, help="grade: certlab grade --jobs")

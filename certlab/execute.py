@@ -6,6 +6,7 @@ DESIGN.md (60 s, or 120 s for deep learning and Spark; 1.5 GB peak).
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -107,6 +108,9 @@ def run_notebook(path: str | Path, timeout: int = 600, workdir: str | Path | Non
             error = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cell error"
         except Exception as exc:  # a dead kernel or a timeout is a result, not a crash
             error = f"{type(exc).__name__}: {exc}"
+            # nbclient leaves its exit-time clean-up registered when the kernel never answered;
+            # at exit it would trip over its own missing kernel manager.
+            atexit.unregister(client._cleanup_kernel)
         finally:
             for m in monitor:
                 m.__exit__(None, None, None)

@@ -130,3 +130,16 @@ def test_timed_exam_copy_is_marked_over_time(tiny_course, tmp_path, capsys):
     assert time_status(nbformat.reads(path.read_text(), as_version=4)).startswith("over time by 30 min")
     assert main(["--root", str(tiny_course), "check", str(path), "--student", "lee", "--no-record"]) == 1
     assert "over time" in capsys.readouterr().out
+
+
+def test_bench_check_times_the_whole_command(tiny_course, capsys):
+    """Does `certlab bench check` run `certlab check` end to end on a half-answered notebook,
+    report a median and save it, without recording a benchmark learner in the gradebook?"""
+    assert main(["--root", str(tiny_course), "bench", "check", "01_tiny", "--repeat", "2"]) in (0, 1)
+    out = capsys.readouterr().out
+    saved = Path(out.split("saved ")[-1].split()[0])
+    summary = json.loads(saved.read_text())
+    (row,) = summary["rows"]
+    assert row["assignment"] == "01_tiny" and len(row["runs"]) == 2
+    assert row["seconds"] > 0 and summary["within_budget"] == (row["seconds"] <= summary["budget_s"])
+    assert not (tiny_course / "gradebook.db").exists()
