@@ -230,10 +230,16 @@ def _probe_cgroups() -> str | None:
                 d.rmdir()
 
 
-def describe() -> str:
-    """One line on what the sandbox enforces on this machine, for the grader's output."""
+def network_isolation_available() -> bool:
+    """Can kernels get a network namespace here? (Tried in a throw-away child process.)"""
     import subprocess
 
+    probe = "from certlab.sandbox import isolate_network as i; raise SystemExit(0 if i() else 1)"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def describe() -> str:
+    """One line on what the sandbox enforces on this machine, for the grader's output."""
     memory = parse_size(_setting("MEMORY")) / 2**30
     cgroups = _probe_cgroups()
     parts = [
@@ -245,8 +251,7 @@ def describe() -> str:
     if network_allowed():
         parts.append("network allowed (CERTLAB_SANDBOX_NETWORK)")
     else:
-        probe = "from certlab.sandbox import isolate_network as i; raise SystemExit(0 if i() else 1)"
-        isolated = subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+        isolated = network_isolation_available()
         parts.append("no network" if isolated else "network NOT isolated (no network namespaces here)")
     if can_drop_privileges():
         parts.append(f"kernels run as {_setting('USER')}")

@@ -7,7 +7,6 @@ import contextlib
 import http.server
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,12 @@ from traitlets.config import Config
 
 from certlab.grade import grade
 from certlab.integrity import flagged_students, scan
-from certlab.sandbox import kernel_config, sandboxed
+from certlab.sandbox import kernel_config, network_isolation_available, sandboxed
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
+# Kernels get a network namespace of their own where the platform allows one (Linux, as root or
+# with unprivileged user namespaces); the network cases need it.
+NETWORK_ISOLATED = network_isolation_available()
 RIGHT = {
     "double": "def double(x):\n    return 2 * x",
     "mean": "def mean(v):\n    return float(np.sum(v) / len(v))",
@@ -91,6 +93,21 @@ def reordered() -> dict:
     tests = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
     nb["cells"] = tests + [c for c in nb["cells"] if c not in tests]
     return nb
+
+
+def network_case() -> Case:
+    """Every answer cell fetches the right code from a server on the grader's loopback."""
+    fetch = {
+        ex: "import os, sys, tempfile, urllib.request\n"
+        f"url = 'http://127.0.0.1:' + os.environ['ANSWER_SERVER_PORT'] + '/{ex}'\n"
+        "folder = tempfile.mkdtemp()\n"
+        f"with open(os.path.join(folder, 'fetched_{ex}.py'), 'w') as f:\n"
+        "    f.write(urllib.request.urlopen(url, timeout=5).read().decode())\n"
+        "sys.path.insert(0, folder)\n"
+        f"from fetched_{ex} import {ex}"
+        for ex in RIGHT
+    }
+    return Case("fetches_answers_over_the_network", nb_file(with_answers(fetch)))
 
 
 CASES = [
@@ -197,24 +214,7 @@ CASES = [
         nb_file(cheat("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)")),
         flagged=True,
     ),
-    Case(
-        # Every answer cell fetches the right code from a server on the grader's loopback.
-        "fetches_answers_over_the_network",
-        nb_file(
-            with_answers(
-                {
-                    ex: "import os, sys, tempfile, urllib.request\n"
-                    f"url = 'http://127.0.0.1:' + os.environ['ANSWER_SERVER_PORT'] + '/{ex}'\n"
-                    "folder = tempfile.mkdtemp()\n"
-                    f"with open(os.path.join(folder, 'fetched_{ex}.py'), 'w') as f:\n"
-                    "    f.write(urllib.request.urlopen(url, timeout=5).read().decode())\n"
-                    "sys.path.insert(0, folder)\n"
-                    f"from fetched_{ex} import {ex}"
-                    for ex in RIGHT
-                }
-            )
-        ),
-    ),
+    *([network_case()] if NETWORK_ISOLATED else []),
     Case(
         "imports_the_answer_key_generator",
         nb_file(cheat("from certlab.datagen.capstone import held_out_labels\nkey = held_out_labels()")),
@@ -359,7 +359,7 @@ def cell_text(nb, index: int = 0) -> str:
     return "".join(o.get("text", "") + o.get("evalue", "") for o in nb.cells[index].outputs)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux-only")
+@pytest.mark.skipif(not NETWORK_ISOLATED, reason="no network namespaces on this platform")
 def test_kernel_cannot_reach_the_graders_network(monkeypatch):
     """Is a server on the grader's loopback out of a sandboxed kernel's reach, while servers the
     kernel starts itself still work? With the network allowed, the same cell reaches it."""
@@ -378,8 +378,6 @@ def test_kernel_cannot_reach_the_graders_network(monkeypatch):
         isolated = cell_text(run_cells([code], timeout=30))
         monkeypatch.setenv("CERTLAB_SANDBOX_NETWORK", "on")
         open_net = cell_text(run_cells([code], timeout=30))
-    if os.geteuid() != 0 and "unreachable" not in isolated:
-        pytest.skip("no network namespace for an unprivileged user on this platform")
     assert "unreachable: URLError" in isolated and "own server: 200" in isolated, isolated
     assert "def double" in open_net and "own server: 200" in open_net, open_net
 
