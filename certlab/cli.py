@@ -261,8 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from certlab.nbgrader_io import venv_on_path
+    from certlab.nbgrader_io import skip_slow_optional_imports, venv_on_path
 
+    skip_slow_optional_imports()
     venv_on_path()
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -311,6 +311,9 @@ def _child_main(argv: list[str]) -> None:
     def stop(*_):
         raise SystemExit(f"stopped by signal after {time.perf_counter() - t0:.0f} s")
 
+    from certlab.nbgrader_io import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     t0 = time.perf_counter()
     signal.signal(signal.SIGTERM, stop)
     result = autograde_pair(*json.loads(argv[0]))
@@ -362,17 +365,17 @@ def grade(
             todo.append(pair)
     if not todo:
         return run
-    prepare_gradebook(root, db, todo)
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     limits = (threads, cell_timeout, notebook_timeout)
     from certlab.sandbox import sandboxed
 
-    with sandboxed(enabled=sandbox):
+    with sandboxed(enabled=sandbox), _local_pool(jobs if not dask_address else 1) as pool:
+        prepare_gradebook(root, db, todo)  # meanwhile the pool's workers import nbgrader
         if dask_address:
             results = _run_dask(dask_address, root, db, todo, limits)
         else:
-            results = _run_local(jobs, root, db, todo, limits)
+            results = _run_local(pool, root, db, todo, limits)
         for result in results:
             run.graded.append(result)
             if on_result:
@@ -380,22 +383,45 @@ def grade(
     return run
 
 
-def _run_local(jobs, root, db, todo, limits):
+def _warm_worker() -> None:
+    """Pool initializer: the imports every pair needs, paid once per worker."""
+    from certlab.nbgrader_io import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    import nbclient  # noqa: F401
+    import nbgrader.converters  # noqa: F401
+
+    import certlab.grading  # noqa: F401
+    import certlab.integrity  # noqa: F401
+
+
+@contextlib.contextmanager
+def _local_pool(jobs: int):
+    """``jobs`` worker processes, started at once so that their imports overlap with the
+    gradebook preparation in this process; None for one job (grading runs in this process)."""
     import multiprocessing
 
     if jobs == 1:
+        yield None
+        return
+    # spawn: workers start clean (no inherited zmq sockets or event loops from this process)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker) as pool:
+        pool.submit(int)  # a spawn-context pool starts all its workers on the first task
+        yield pool
+
+
+def _run_local(pool, root, db, todo, limits):
+    if pool is None:
         for student, assignment in todo:
             yield autograde_pair(str(root), assignment, student, db, *limits)
         return
-    # spawn: workers start clean (no inherited zmq sockets or event loops from this process)
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(autograde_pair, str(root), a, s, db, *limits): (s, a) for s, a in todo}
-        for future in as_completed(futures):
-            student, assignment = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:  # the worker process itself died
-                yield PairResult(student, assignment, error=f"worker died: {type(exc).__name__}: {exc}")
+    futures = {pool.submit(autograde_pair, str(root), a, s, db, *limits): (s, a) for s, a in todo}
+    for future in as_completed(futures):
+        student, assignment = futures[future]
+        try:
+            yield future.result()
+        except Exception as exc:  # the worker process itself died
+            yield PairResult(student, assignment, error=f"worker died: {type(exc).__name__}: {exc}")
 
 
 def _run_dask(address, root, db, todo, limits):

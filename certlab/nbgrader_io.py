@@ -19,6 +19,15 @@ from certlab.errors import CertlabError
 _EXCEPTION_LINE = re.compile(r"^\s*[A-Za-z_.]*(Error|Exception|Exit)\b.*:")
 
 
+def skip_slow_optional_imports() -> None:
+    """Importing nbformat imports jsonschema, which compiles a grammar for its optional ``iri``
+    format checker from ``rfc3987_syntax`` when that package is installed (JupyterLab's
+    dependencies install it): about 0.7 s per process. nbformat's schemas use no such format,
+    so grading processes mark the module as absent, as if it were not installed."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def venv_on_path() -> None:
     """nbgrader runs helpers (alembic, jupyter) by name: put this interpreter's bin/ first on PATH."""
     bindir = os.path.dirname(sys.executable)

@@ -174,16 +174,25 @@ def _transport(connection_file: str | None) -> str:
 
 
 def kernel_config() -> dict:
-    """Traitlets settings for a client that starts kernels inside :func:`sandboxed`: Unix-socket
-    transport, so that the kernel can live in its own network namespace. Empty outside the
-    sandbox or when the network is allowed."""
+    """Traitlets settings for a client that starts kernels inside :func:`sandboxed` (empty
+    outside it):
+
+    - Unix-socket transport, so that the kernel can live in its own network namespace (unless
+      the network is allowed);
+    - nbgrader's executor stops the kernel at once (its process group) when the last cell has
+      run instead of waiting for a graceful exit: nothing the kernel does then can change a
+      grade, and the sandbox ends whatever is left of it.
+    """
     runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
-    if not os.environ.get(ENV_PREFIX + "RUN") or network_allowed() or not runtime:
+    if not os.environ.get(ENV_PREFIX + "RUN"):
         return {}
-    # An absolute socket prefix, unique to this client: the kernel and its client have different
-    # working folders, and parallel graders share the runtime folder.
-    prefix = os.path.join(runtime, f"k{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    return {"KernelManager": {"transport": "ipc", "ip": prefix}}
+    config: dict = {"Execute": {"shutdown_kernel": "immediate"}}
+    if not network_allowed() and runtime:
+        # An absolute socket prefix, unique to this client: the kernel and its client have
+        # different working folders, and parallel graders share the runtime folder.
+        prefix = os.path.join(runtime, f"k{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        config["KernelManager"] = {"transport": "ipc", "ip": prefix}
+    return config
 
 
 def apply_limits(connection_file: str | None = None) -> None:
