@@ -139,7 +139,7 @@ def test_dask_local_cluster(cohort):
     from dask.distributed import LocalCluster
 
     root = cohort(4)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         run = grade(root, dask_address=cluster.scheduler_address)
     assert not run.failed
     assert totals(f"sqlite:///{root / 'gradebook.db'}") == {f"learner{i:03d}": expected_total(i) for i in range(4)}
@@ -152,7 +152,7 @@ def test_dask_worker_threads_and_notebook_timeout(cohort):
 
     root = cohort(5)
     make_runaway(root, "learner003")
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster:
         run = grade(root, dask_address=cluster.scheduler_address, cell_timeout=600, notebook_timeout=20)
     failed = {r.student: r.error for r in run.failed}
     assert list(failed) == ["learner003"] and "longer than 20 s" in failed["learner003"], failed

@@ -1,0 +1,193 @@
+"""``certlab bench``: the measurements the README quotes.
+
+- ``bench grade``: a synthetic cohort graded twice, by ``nbgrader autograde`` (one submission after
+  another) and by ``certlab grade --jobs N``; prints both times, the ratio and whether every cell
+  score and every autograded notebook is identical.
+- ``bench notebooks``: every written assignment's reference solution, run under the Binder-sized
+  memory limit, with wall time and peak memory against the budgets of DESIGN.md.
+- ``bench check``: the whole ``certlab check`` command, as a learner runs it, on a half-answered
+  notebook of each foundations assignment, against the 15 s a learner should wait at most.
+
+Each run writes JSON to benchmarks/results/ and prints medians over ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from certlab.course import Course
+from certlab.demo import half_answered
+from certlab.grading import reference_notebook, release_notebook
+
+ADDRESS = re.compile(r"0x[0-9a-f]+")
+
+
+def make_cohort(course: Course, assignment: str, students: int, dest: Path) -> Path:
+    """An nbgrader course at ``dest`` with ``students`` submissions: a third each of reference
+    answers, untouched stubs and half-answered notebooks."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("nbgrader_config.py", "course.yml"):
+        if (course.root / name).exists():
+            shutil.copy2(course.root / name, dest / name)
+    shutil.copytree(course.source_dir / assignment, dest / "source" / assignment)
+    ref, stub = reference_notebook(course, assignment), release_notebook(course, assignment)
+    kinds = [ref, stub, half_answered(ref, stub)]
+    for i in range(students):
+        folder = dest / "submitted" / f"learner{i:03d}" / assignment
+        folder.mkdir(parents=True)
+        for name, nb in kinds[i % 3].items():
+            nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return dest
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def _env(course: Course) -> dict:
+    env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", CERTLAB_DATA=str(course.root / "data"))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def cell_scores(db_path: Path) -> dict[tuple[str, str, str], float]:
+    from certlab.nbgrader_io import open_gradebook
+
+    out = {}
+    with open_gradebook(f"sqlite:///{db_path}") as gb:
+        for student in gb.students:
+            for sub in student.submissions:
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        out[(student.id, nb.name, grade.name)] = float(grade.score or 0.0)
+    return out
+
+
+def notebook_fingerprint(path: Path) -> list:
+    """What a learner sees in an autograded notebook: sources, outputs and nbgrader metadata."""
+    nb = nbformat.read(str(path), as_version=4)
+    cells = []
+    for cell in nb.cells:
+        outs = []
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("evalue") or (out.get("data") or {}).get("text/plain", "")
+            outs.append((out.get("output_type"), out.get("ename"), ADDRESS.sub("0x…", str(text))))
+        cells.append((cell.cell_type, cell.source, json.dumps(cell.metadata.get("nbgrader", {}), sort_keys=True), outs))
+    return cells
+
+
+def compare_courses(a: Path, b: Path) -> tuple[bool, bool]:
+    scores_same = cell_scores(a / "gradebook.db") == cell_scores(b / "gradebook.db")
+    files_a = sorted(p.relative_to(a) for p in (a / "autograded").rglob("*.ipynb"))
+    files_b = sorted(p.relative_to(b) for p in (b / "autograded").rglob("*.ipynb"))
+    notebooks_same = files_a == files_b and all(
+        notebook_fingerprint(a / f) == notebook_fingerprint(b / f) for f in files_a
+    )
+    return scores_same, notebooks_same
+
+
+def bench_grade(course: Course, assignment: str, students: int, jobs: int, repeat: int, console) -> dict:
+    env = _env(course)
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="certlab-bench-") as tmp:
+            nb_course = make_cohort(course, assignment, students, Path(tmp) / "nbgrader")
+            cl_course = Path(tmp) / "certlab"
+            shutil.copytree(nb_course, cl_course)
+            for c in (nb_course, cl_course):
+                _timed([_bin("nbgrader"), "generate_assignment", assignment, "--force"], c, env)
+            t_nb = _timed([_bin("nbgrader"), "autograde", assignment], nb_course, env)
+            t_cl = _timed([_bin("certlab"), "grade", assignment, "--jobs", str(jobs)], cl_course, env)
+            scores_same, notebooks_same = compare_courses(nb_course, cl_course)
+        runs.append(
+            {
+                "nbgrader_s": t_nb,
+                "certlab_s": t_cl,
+                "ratio": t_nb / t_cl,
+                "scores_identical": scores_same,
+                "notebooks_identical": notebooks_same,
+            }
+        )
+        console.print(
+            f"run {len(runs)}: nbgrader autograde {t_nb:.1f} s, certlab grade --jobs {jobs} {t_cl:.1f} s, ratio {t_nb / t_cl:.2f}"
+        )
+    summary = {
+        "command": f"certlab bench grade --assignment {assignment} --students {students} --jobs {jobs} --repeat {repeat}",
+        "assignment": assignment,
+        "students": students,
+        "jobs": jobs,
+        "cores": os.cpu_count(),
+        "median_nbgrader_s": statistics.median(r["nbgrader_s"] for r in runs),
+        "median_certlab_s": statistics.median(r["certlab_s"] for r in runs),
+        "median_ratio": statistics.median(r["ratio"] for r in runs),
+        "scores_identical": all(r["scores_identical"] for r in runs),
+        "notebooks_identical": all(r["notebooks_identical"] for r in runs),
+        "runs": runs,
+    }
+    return summary
+
+
+def save(course: Course, name: str, summary: dict) -> Path:
+    folder = course.root / "benchmarks" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps(summary, indent=2))
+    return path
+
+
+CHECK_BUDGET_S = 15.0
+FOUNDATIONS = ("00_self_assessment", "01_python_data", "02_linear_algebra", "03_calculus_gradient_descent",
+               "04_probability_statistics")  # fmt: skip
+
+
+def bench_check(course: Course, assignments: list[str] | None, repeat: int, console) -> dict:
+    """Time ``certlab check`` (a new process each time: start-up, grading with the hidden tests,
+    the report) on a half-answered notebook per assignment. ``--no-record`` keeps the course's
+    gradebook free of benchmark learners; recording adds one gradebook write."""
+    env = _env(course)
+    rows = []
+    for assignment in assignments or [a for a in FOUNDATIONS if course.assignment(a).written]:
+        learner = half_answered(reference_notebook(course, assignment), release_notebook(course, assignment))
+        with tempfile.TemporaryDirectory(prefix="certlab-bench-check-") as tmp:
+            for name, nb in learner.items():
+                path = Path(tmp) / f"{name}.ipynb"
+                nbformat.write(nb, str(path))
+                times = []
+                for _ in range(repeat):
+                    cmd = [_bin("certlab"), "--root", str(course.root), "check", str(path), "--no-record"]
+                    start = time.perf_counter()
+                    proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True)
+                    times.append(time.perf_counter() - start)
+                    if proc.returncode not in (0, 1):  # 1: not every exercise passes, as intended
+                        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+                seconds = statistics.median(times)
+                rows.append({"assignment": assignment, "notebook": name, "seconds": seconds, "runs": times})
+                status = "ok" if seconds <= CHECK_BUDGET_S else "over"
+                console.print(f"{assignment}/{name}: certlab check {seconds:.1f} s (median of {repeat})  {status}")
+    return {
+        "command": "certlab bench check " + " ".join(r["assignment"] for r in rows) + f" --repeat {repeat}",
+        "budget_s": CHECK_BUDGET_S,
+        "cores": os.cpu_count(),
+        "rows": rows,
+        "max_median_s": max((r["seconds"] for r in rows), default=0.0),
+        "within_budget": all(r["seconds"] <= CHECK_BUDGET_S for r in rows),
+    }

@@ -1,0 +1,205 @@
+"""``certlab check NOTEBOOK``: a learner's full self-check, graded the way the instructor grades.
+
+The notebook (anywhere on disk) is matched to its assignment, copied into a scratch nbgrader
+course and autograded by nbgrader: with the hidden tests when the course's ``source/`` is there,
+with the visible tests of ``release/`` when it is not (and the output says so). The learner's file
+is only read. The attempt is recorded in the course gradebook under the learner's id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from certlab.course import Course, find_root
+from certlab.errors import CertlabError
+from certlab.grading import NotebookScores, ScratchCourse
+from certlab.nbgrader_io import db_url
+from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
+from certlab.usage import hint_levels, hints_used, solutions_viewed
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class ExerciseResult:
+    exercise: str
+    grade_id: str
+    score: float
+    max_score: float
+    reason: str
+    next_hint: str
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score - 1e-9
+
+
+@dataclass
+class CheckResult:
+    notebook: Path
+    assignment: str
+    student: str
+    hidden: bool
+    recorded: bool
+    results: list[ExerciseResult] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    timing: str | None = None
+    solutions_viewed: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.max_score for r in self.results)
+
+
+def identify(course: Course, nb, path: Path) -> str:
+    """The assignment a notebook belongs to: by its name, else by its test cells' grade ids."""
+    ids = {a.id for a in course.written}
+    if path.stem in ids:
+        return path.stem
+    mine = {nbgrader_meta(c).get("grade_id") for c in nb.cells if is_test(c)}
+    mine.discard(None)
+    by_cell = {c.grade_id: c.assignment for c in course.graded_cells}
+    owners = {by_cell[g] for g in mine if g in by_cell}
+    if len(owners) == 1:
+        return owners.pop()
+    if not mine:
+        raise CertlabError(f"{path} has no graded test cells: is it a certlab assignment notebook?")
+    raise CertlabError(
+        f"{path} does not match any assignment of course '{course.manifest.get('course_id')}' in {course.root}: "
+        "its test cells are unknown here. Check it inside the course it comes from."
+    )
+
+
+def pick_notebook(reference: dict, nb, path: Path) -> str:
+    """Which of the assignment's notebooks this one is: by name, else by shared test cells."""
+    if path.stem in reference:
+        return path.stem
+    mine = {nbgrader_meta(c).get("grade_id") for c in nb.cells if is_test(c)}
+    overlap = {
+        name: len(mine & {nbgrader_meta(c).get("grade_id") for c in ref.cells}) for name, ref in reference.items()
+    }
+    best = max(overlap, key=overlap.get, default=None)
+    if best is None or not overlap[best]:
+        raise CertlabError(f"{path} shares no test cell with any notebook of this assignment")
+    return best
+
+
+def failure_reason(autograded_nb, grade_id: str) -> str:
+    """The error name and message of a failed test cell, never the code or traceback lines,
+    which could show an expected value."""
+    for cell in autograded_nb.cells:
+        if nbgrader_meta(cell).get("grade_id") != grade_id:
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                ename, evalue = out.get("ename", "Error"), ANSI.sub("", out.get("evalue", "")).strip()
+                if ename == "AssertionError":
+                    return evalue or "a check failed (its details stay hidden)"
+                if ename == "NameError":
+                    return f"{evalue}: run the answer cell first, or define what the task asks for"
+                if ename == "NotImplementedError":
+                    return "not answered yet"
+                return f"{ename}: {evalue}"[:160]
+        return "no output to explain it"
+    return "the test cell is missing from your notebook"
+
+
+def check(
+    path: str | Path,
+    root: str | Path | None = None,
+    student: str = "",
+    record: bool = True,
+) -> CheckResult:
+    path = Path(path).resolve()
+    nb = read_notebook(path)
+    try:
+        course = Course(root or find_root(path.parent))
+    except CertlabError:
+        course = Course(root or find_root())
+    assignment = identify(course, nb, path)
+    source = course.source_dir / assignment
+    hidden = source.is_dir() and any(source.glob("*.ipynb"))
+    tests_from = source if hidden else course.release_dir / assignment
+    reference = {p.stem: read_notebook(p) for p in sorted(tests_from.glob("*.ipynb"))}
+    name = pick_notebook(reference, nb, path)
+    ref_nb = reference[name]
+    wanted = {nbgrader_meta(c).get("grade_id") for c in ref_nb.cells if is_test(c)}
+    present = {nbgrader_meta(c).get("grade_id") for c in nb.cells if is_test(c)}
+    missing = sorted(wanted - present)
+    db = db_url(course.root) if record else None
+    with ScratchCourse(course, assignment, db_url=db, source=tests_from) as scratch:
+        scores: list[NotebookScores] = scratch.grade(student, {name: nbformat.from_dict(nb)})
+        mine = next(s for s in scores if s.notebook == name)
+        autograded = read_notebook(mine.autograded_path)
+    levels = hint_levels(ref_nb)
+    used = hints_used(course.root, student)
+    from certlab.exam import time_status
+
+    result = CheckResult(path, assignment, student, hidden, record, missing=missing, flags=mine.flags)
+    result.timing = time_status(nb)
+    for cell in ref_nb.cells:
+        if not is_test(cell):
+            continue
+        gid = nbgrader_meta(cell)["grade_id"]
+        exercise = certlab_meta(cell).get("exercise") or gid
+        got = mine.cells.get(gid)
+        score = got.score if got else 0.0
+        max_score = got.max_score if got else float(nbgrader_meta(cell).get("points", 0))
+        n_levels = len(levels.get(exercise, []))
+        opened = used.get((assignment, exercise), 0)
+        if score >= max_score - 1e-9:
+            reason, nxt = "", ""
+        else:
+            reason = failure_reason(autograded, gid)
+            nxt = (
+                f"certlab.hint('{exercise}') → level {opened + 1} of {n_levels}"
+                if opened < n_levels
+                else "all hints read"
+            )
+        result.results.append(ExerciseResult(exercise, gid, score, max_score, reason, nxt))
+    result.solutions_viewed = sorted(e for a, e in solutions_viewed(course.root, student) if a == assignment)
+    return result
+
+
+def render(result: CheckResult, console) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{result.assignment}: {result.notebook.name} (learner {result.student})")
+    table.add_column("exercise")
+    table.add_column("points", justify="right")
+    table.add_column("result")
+    table.add_column("why")
+    table.add_column("next hint")
+    for r in result.results:
+        mark = "[green]pass[/]" if r.passed else "[red]fail[/]"
+        table.add_row(r.exercise, f"{r.score:g}/{r.max_score:g}", mark, r.reason, r.next_hint)
+    table.add_row("total", f"{result.score:g}/{result.max_score:g}", "", "", "", end_section=True)
+    console.print(table)
+    if result.hidden:
+        console.print("Graded with the hidden tests, as your instructor grades.")
+    else:
+        console.print(
+            "[yellow]Visible tests only[/]: this copy of the course has no source/; the hidden tests run when your instructor grades."
+        )
+    if result.missing:
+        console.print(
+            f"[yellow]Missing test cells[/] {', '.join(result.missing)}: they score 0. Fetch a fresh copy of the "
+            "notebook from release/ and paste your answers into it."
+        )
+    if result.timing:
+        style = "red" if result.timing.startswith("over") else "green"
+        console.print(f"Timed exam: [{style}]{result.timing}[/]")
+    for flag in result.flags:
+        console.print(f"[yellow]Integrity[/]: {flag}. Tests after this cell get no credit; remove it.")
+    if result.solutions_viewed:
+        console.print(f"Reference answers viewed: {', '.join(result.solutions_viewed)}.")
+    console.print("Attempt recorded in the gradebook." if result.recorded else "Not recorded (--no-record).")
