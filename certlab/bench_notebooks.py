@@ -17,7 +17,7 @@ from certlab.sandbox import sandboxed
 
 MEMORY_BUDGET_MB = 1536
 HEAVY_TRACKS = {"tensorflow", "pytorch"}
-HEAVY_ASSIGNMENTS = {"21_spark_ml", "25_mock_exams"}
+HEAVY_ASSIGNMENTS = {"21_spark_ml", "31_mock_exams"}
 
 
 def time_budget(course: Course, assignment: str) -> int:

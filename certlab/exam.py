@@ -1,6 +1,6 @@
 """``certlab exam EXAM --minutes N``: timed practice on a certification's mock exam.
 
-The exam's mock notebook (release/25_mock_exams/<exam>.ipynb) is copied to the learner's
+The exam's mock notebook (release/31_mock_exams/<exam>.ipynb) is copied to the learner's
 workspace with its start time and limit in the notebook metadata (``certlab.timed``) and in the
 usage log. ``certlab check`` on that copy then says whether it was handed in within the limit.
 """
@@ -18,7 +18,7 @@ from certlab.errors import CertlabError
 from certlab.notebooks import read_notebook
 from certlab.usage import record, student_id
 
-MOCK_ASSIGNMENT = "25_mock_exams"
+MOCK_ASSIGNMENT = "31_mock_exams"
 
 
 def mock_path(course: Course, exam: str) -> tuple[str, Path]:

@@ -17,7 +17,7 @@ from certlab.datagen import capstone
 from certlab.notebooks import certlab_meta, is_test, read_notebook
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCE = REPO / "source" / "26_capstone" / "26_capstone.ipynb"
+SOURCE = REPO / "source" / "32_capstone" / "32_capstone.ipynb"
 DATA = REPO / "data"
 PACKED = re.compile(r'_packed = "([A-Za-z0-9+/=]+)"')
 DIGEST = re.compile(r'hexdigest\(\) == "([0-9a-f]{64})"')

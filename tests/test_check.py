@@ -117,7 +117,7 @@ def test_timed_exam_copy_is_marked_over_time(tiny_course, tmp_path, capsys):
     from certlab.course import Course
     from certlab.exam import start_exam, time_status
 
-    mock = tiny_course / "release/25_mock_exams"
+    mock = tiny_course / "release/31_mock_exams"
     mock.mkdir(parents=True)
     shutil.copy2(tiny_course / "release/01_tiny/01_tiny.ipynb", mock / "aws-mla-c01.ipynb")
     two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)

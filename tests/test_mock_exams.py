@@ -1,4 +1,4 @@
-"""Do the mock exams in source/25_mock_exams/ follow their blueprints? One notebook per exam, items
+"""Do the mock exams in source/31_mock_exams/ follow their blueprints? One notebook per exam, items
 drawn across the domains in proportion to the weights, every item tagged with its exam, domain and
 that domain's skills, and a stated time limit."""
 
@@ -14,7 +14,7 @@ from certlab.course import load_blueprints
 from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
 
 REPO = Path(__file__).resolve().parent.parent
-MOCKS = REPO / "source" / "25_mock_exams"
+MOCKS = REPO / "source" / "31_mock_exams"
 NOTEBOOKS = sorted(MOCKS.glob("*.ipynb"))
 BLUEPRINTS = load_blueprints()
 EXPECTED = {"gcp-pmle", "aws-mla-c01", "azure-ai-102", "tf-developer", "databricks-ml-associate"}

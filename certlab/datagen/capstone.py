@@ -1,4 +1,4 @@
-"""Hotel bookings and whether they were cancelled, for the capstone project (``26_capstone``).
+"""Hotel bookings and whether they were cancelled, for the capstone project (``32_capstone``).
 
 Two files:
 
