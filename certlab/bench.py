@@ -70,7 +70,7 @@ def _timed(cmd: list[str], cwd: Path, env: dict) -> float:
 
 
 def cell_scores(db_path: Path) -> dict[tuple[str, str, str], float]:
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     out = {}
     with open_gradebook(f"sqlite:///{db_path}") as gb:

@@ -13,7 +13,7 @@ import statistics
 from certlab.course import Course
 from certlab.errors import CertlabError
 from certlab.execute import run_notebook
-from certlab.sandbox import sandboxed
+from certlab.grading.sandbox import sandboxed
 
 MEMORY_BUDGET_MB = 1536
 HEAVY_TRACKS = {"tensorflow", "pytorch"}

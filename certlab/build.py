@@ -18,7 +18,7 @@ import nbformat
 
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.nbgrader_io import run_converter
+from certlab.grading.nbgrader_io import run_converter
 from certlab.notebooks import certlab_meta, graded_cells, read_notebook
 
 TABLE_ROLE = "skills-table"

@@ -17,7 +17,7 @@ import nbformat
 from certlab.course import Course, find_root
 from certlab.errors import CertlabError
 from certlab.grading import NotebookScores, ScratchCourse
-from certlab.nbgrader_io import db_url
+from certlab.grading.nbgrader_io import db_url
 from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
 from certlab.usage import hint_levels, hints_used, solutions_viewed
 

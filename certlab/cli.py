@@ -72,13 +72,13 @@ def cmd_grade(args) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from certlab.grade import grade, submitted_pairs
+    from certlab.grading.pool import grade, submitted_pairs
 
     root = Path(args.root or ".").resolve()
     console = _console()
     total = len(submitted_pairs(root, args.assignments or None))
     if total and not args.dask:
-        from certlab.sandbox import describe
+        from certlab.grading.sandbox import describe
 
         console.print("sandbox: " + ("off (--no-sandbox)" if args.no_sandbox else describe()), markup=False)
     columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from certlab.nbgrader_io import skip_slow_optional_imports, venv_on_path
+    from certlab.grading.nbgrader_io import skip_slow_optional_imports, venv_on_path
 
     skip_slow_optional_imports()
     venv_on_path()

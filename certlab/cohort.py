@@ -11,12 +11,12 @@ import html
 from pathlib import Path
 
 from certlab.course import Course
+from certlab.grading.nbgrader_io import db_url
 from certlab.mastery import exam_result, scores_from_gradebook, skill_stats
-from certlab.nbgrader_io import db_url
 
 
 def students(db: str) -> list[str]:
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     with open_gradebook(db) as gb:
         return sorted(s.id for s in gb.students)
@@ -33,7 +33,7 @@ def cohort_table(course: Course, db: str, exams: list[str]) -> tuple[list[str], 
         *[f"readiness:{e}" for e in exams],
         *[f"skill:{s}" for s in skills],
     ]
-    from certlab.integrity import flagged_students
+    from certlab.grading.integrity import flagged_students
 
     flagged = flagged_students(db)
     rows = []

@@ -19,8 +19,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
+from certlab.grading.sandbox import kernel_config
 from certlab.notebooks import read_notebook
-from certlab.sandbox import kernel_config
 
 
 @dataclass

@@ -112,7 +112,7 @@ def scores_from_gradebook(db_url: str, student: str) -> dict[str, float]:
     """Latest score of every graded cell a student has in an nbgrader gradebook."""
     from nbgrader.api import MissingEntry
 
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     scores: dict[str, float] = {}
     with open_gradebook(db_url) as gb:

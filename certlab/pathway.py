@@ -76,7 +76,7 @@ def course_root() -> Path:
 def gradebook_url(root: Path) -> str:
     """The course's gradebook, or an empty in-memory one while its SQLite file does not exist
     (reading must not create it)."""
-    from certlab.nbgrader_io import db_url
+    from certlab.grading.nbgrader_io import db_url
 
     url = db_url(Path(root))
     missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()

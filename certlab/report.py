@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from certlab.course import Course
 from certlab.errors import CertlabError
+from certlab.grading.nbgrader_io import db_url
 from certlab.mastery import ExamResult, SkillStat, exam_result, scores_from_gradebook, skill_stats
-from certlab.nbgrader_io import db_url
 from certlab.usage import hints_used, solutions_viewed
 
 

@@ -17,9 +17,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets.config import Config
 
-from certlab.grade import grade
-from certlab.integrity import flagged_students, scan
-from certlab.sandbox import kernel_config, network_isolation_available, sandboxed
+from certlab.grading.integrity import flagged_students, scan
+from certlab.grading.pool import grade
+from certlab.grading.sandbox import kernel_config, network_isolation_available, sandboxed
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 # Kernels get a network namespace of their own where the platform allows one (Linux, as root or

@@ -21,7 +21,7 @@ from rich.console import Console
 from certlab.bench import bench_grade, make_cohort
 from certlab.cli import main
 from certlab.course import Course
-from certlab.grade import grade
+from certlab.grading.pool import grade
 
 BIN = Path(sys.executable).parent
 

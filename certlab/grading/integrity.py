@@ -33,7 +33,8 @@ class Flag:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.cell} line {self.line}: {self.reason}"
+        where = f"{self.cell} line {self.line}" if self.line else f"after {self.cell}"
+        return f"{where}: {self.reason}"
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -182,36 +183,43 @@ def tainted_cells(nb, flags: list[Flag]) -> list[str]:
     return tainted
 
 
-def apply(db_url: str, assignment: str, student: str, notebook: str, nb) -> list[Flag]:
-    """Scan a submitted notebook and withdraw credit from tainted test cells in the gradebook."""
+def apply(db_url: str, assignment: str, student: str, notebook: str, nb, tampering: dict | None = None) -> list[Flag]:
+    """Scan a submitted notebook and withdraw credit from tainted test cells in the gradebook.
+
+    ``tampering``: what the run-time canaries found in this notebook
+    (:func:`certlab.grading.canaries.take_findings`); its test cells lose their credit too and
+    its reason joins the static flags."""
     flags = scan(nb)
+    tainted = set(tainted_cells(nb, flags)) if flags else set()
+    if tampering:
+        flags.append(Flag(tampering["cell"], 0, tampering["reason"]))
+        tainted.update(tampering["tainted"])
     if not flags:
         return flags
     from nbgrader.api import MissingEntry
 
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     with open_gradebook(db_url) as gb:
-        for gid in tainted_cells(nb, flags):
+        for gid in sorted(tainted):
             try:
                 grade = gb.find_grade(gid, notebook, assignment, student)
             except MissingEntry:
                 continue
             grade.manual_score = 0.0
-        for flag in flags:
+        for cell in {f.cell for f in flags}:
             try:
-                comment = gb.find_comment(flag.cell, notebook, assignment, student)
+                comment = gb.find_comment(cell, notebook, assignment, student)
             except MissingEntry:
                 continue
-            note = PREFIX + "; ".join(f.reason for f in flags if f.cell == flag.cell)
-            comment.manual_comment = note
+            comment.manual_comment = PREFIX + "; ".join(f.reason for f in flags if f.cell == cell)
         gb.db.commit()
     return flags
 
 
 def flagged_students(db_url: str) -> dict[tuple[str, str], list[str]]:
     """(student, assignment) -> integrity notes recorded in the gradebook."""
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     out: dict[tuple[str, str], list[str]] = {}
     with open_gradebook(db_url) as gb:

@@ -17,7 +17,7 @@ import nbformat
 
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.nbgrader_io import run_converter, temp_env
+from certlab.grading.nbgrader_io import run_converter, temp_env
 from certlab.notebooks import certlab_meta, nbgrader_meta, read_notebook
 
 
@@ -55,7 +55,7 @@ def read_scores(db_url: str, assignment: str, student: str) -> list[NotebookScor
     """Per-cell scores of one submission, from an nbgrader gradebook."""
     from nbgrader.api import MissingEntry
 
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     with open_gradebook(db_url) as gb:
         try:
@@ -139,16 +139,29 @@ class ScratchCourse:
     def grade(self, student: str, notebooks: dict[str, nbformat.NotebookNode]) -> list[NotebookScores]:
         from nbgrader.converters import Autograde
 
-        from certlab import integrity
-        from certlab.sandbox import sandboxed
+        from certlab.grading import integrity
+        from certlab.grading.canaries import take_findings
+        from certlab.grading.sandbox import sandboxed
 
         self.submit(student, notebooks)
+        take_findings()
         data = str(self.course.root / "data")
         with temp_env(CERTLAB_DATA=os.environ.get("CERTLAB_DATA", data), MPLBACKEND="Agg"), sandboxed():
             run_converter(
-                Autograde, self.root, self.assignment, self.db, student=student, force=True, create_student=True
+                Autograde,
+                self.root,
+                self.assignment,
+                self.db,
+                student=student,
+                canaries=True,
+                force=True,
+                create_student=True,
             )
-        flags = {name: integrity.apply(self.db, self.assignment, student, name, nb) for name, nb in notebooks.items()}
+        tampering = take_findings()
+        flags = {
+            name: integrity.apply(self.db, self.assignment, student, name, nb, tampering.get(name))
+            for name, nb in notebooks.items()
+        }
         scores = read_scores(self.db, self.assignment, student)
         for s in scores:
             s.autograded_path = self.root / "autograded" / student / self.assignment / f"{s.notebook}.ipynb"

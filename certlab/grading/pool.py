@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certlab.errors import CertlabError
-from certlab.nbgrader_io import db_url as configured_db_url
-from certlab.nbgrader_io import load_config, run_converter, venv_on_path
+from certlab.grading.nbgrader_io import db_url as configured_db_url
+from certlab.grading.nbgrader_io import load_config, run_converter, venv_on_path
 
 SQLITE_TIMEOUT = 120
 
@@ -115,7 +115,7 @@ def prepare_gradebook(root: Path, db: str, pairs: list[tuple[str, str]]) -> None
     """Create students, and register assignments that the gradebook lacks (from source/)."""
     from nbgrader.api import MissingEntry
 
-    from certlab.nbgrader_io import open_gradebook
+    from certlab.grading.nbgrader_io import open_gradebook
 
     source = course_paths(root)["source"]
     with open_gradebook(db) as gb:
@@ -201,9 +201,9 @@ def autograde_pair(
 ) -> PairResult:
     """Worker: nbgrader Autograde for one submission in the sandbox, then the integrity scan.
     Never raises: errors become results."""
-    from certlab import integrity
+    from certlab.grading import integrity
+    from certlab.grading.sandbox import sandboxed
     from certlab.notebooks import read_notebook
-    from certlab.sandbox import sandboxed
 
     start = time.perf_counter()
     os.environ["CERTLAB_THREADS"] = str(threads)
@@ -213,6 +213,10 @@ def autograde_pair(
     paths = course_paths(Path(root))
     try:
         from nbgrader.converters import Autograde
+
+        from certlab.grading.canaries import take_findings
+
+        take_findings()  # nothing left over from an earlier pair of this worker
 
         alarm = _Alarm(notebook_timeout)
         try:
@@ -224,6 +228,7 @@ def autograde_pair(
                     db,
                     student=student,
                     config_overrides=overrides,
+                    canaries=True,
                     force=True,
                     create_student=False,
                 )
@@ -231,10 +236,12 @@ def autograde_pair(
             if alarm.expired:
                 raise CertlabError(alarm.message) from None
             raise
-        from certlab.grading import read_scores
+        from certlab.grading.canaries import take_findings
+        from certlab.grading.scratch import read_scores
 
+        tampering = take_findings()
         for path in sorted((paths["submitted"] / student / assignment).glob("*.ipynb")):
-            flags = integrity.apply(db, assignment, student, path.stem, read_notebook(path))
+            flags = integrity.apply(db, assignment, student, path.stem, read_notebook(path), tampering.get(path.stem))
             result.flags += [str(f) for f in flags]
         marker = paths["autograded"] / student / assignment / MARKER
         marker.write_text(_fingerprint(paths["submitted"] / student / assignment))
@@ -275,7 +282,7 @@ def autograde_pair_in_child(
     start = time.perf_counter()
     args = [root, assignment, student, db, threads, cell_timeout, notebook_timeout]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "certlab.grade", json.dumps(args)],
+        [sys.executable, "-m", "certlab.grading.pool", json.dumps(args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -306,12 +313,12 @@ def autograde_pair_in_child(
 
 
 def _child_main(argv: list[str]) -> None:
-    """``python -m certlab.grade '[root, assignment, ...]'``: one pair, its result as JSON."""
+    """``python -m certlab.grading.pool '[root, assignment, ...]'``: one pair, its result as JSON."""
 
     def stop(*_):
         raise SystemExit(f"stopped by signal after {time.perf_counter() - t0:.0f} s")
 
-    from certlab.nbgrader_io import skip_slow_optional_imports
+    from certlab.grading.nbgrader_io import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     t0 = time.perf_counter()
@@ -322,11 +329,11 @@ def _child_main(argv: list[str]) -> None:
 
 def _after_failure(root: str, assignment: str, student: str, db: str, result: PairResult) -> None:
     """A failed pair still gets its one gradebook row (scored 0) and its integrity flags."""
-    from certlab import integrity
+    from certlab.grading import integrity
     from certlab.notebooks import read_notebook
 
     with contextlib.suppress(Exception):
-        from certlab.nbgrader_io import open_gradebook
+        from certlab.grading.nbgrader_io import open_gradebook
 
         with open_gradebook(db) as gb:
             gb.update_or_create_submission(assignment, student)
@@ -368,7 +375,7 @@ def grade(
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     limits = (threads, cell_timeout, notebook_timeout)
-    from certlab.sandbox import sandboxed
+    from certlab.grading.sandbox import sandboxed
 
     with sandboxed(enabled=sandbox), _local_pool(jobs if not dask_address else 1) as pool:
         prepare_gradebook(root, db, todo)  # meanwhile the pool's workers import nbgrader
@@ -385,14 +392,14 @@ def grade(
 
 def _warm_worker() -> None:
     """Pool initializer: the imports every pair needs, paid once per worker."""
-    from certlab.nbgrader_io import skip_slow_optional_imports
+    from certlab.grading.nbgrader_io import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     import nbclient  # noqa: F401
     import nbgrader.converters  # noqa: F401
 
-    import certlab.grading  # noqa: F401
-    import certlab.integrity  # noqa: F401
+    import certlab.grading.integrity  # noqa: F401
+    import certlab.grading.scratch  # noqa: F401
 
 
 @contextlib.contextmanager

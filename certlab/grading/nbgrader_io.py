@@ -101,15 +101,18 @@ def run_converter(
     db: str,
     student: str | None = None,
     config_overrides: dict | None = None,
+    canaries: bool = False,
     **options,
 ) -> str:
     """Run an nbgrader converter (GenerateAssignment, Autograde, …) in-process.
 
-    Returns the captured log; raises :class:`CertlabError` with nbgrader's own message on failure.
+    ``canaries=True`` (Autograde only) runs checks that must fail between the submission's
+    cells (:mod:`certlab.grading.canaries`). Returns the captured log; raises
+    :class:`CertlabError` with nbgrader's own message on failure.
     """
     from nbgrader.coursedir import CourseDirectory
 
-    from certlab.sandbox import kernel_config
+    from certlab.grading.sandbox import kernel_config
 
     venv_on_path()
     config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db, **(config_overrides or {}))
@@ -124,10 +127,16 @@ def run_converter(
         app = converter_cls(coursedir=coursedir, config=config)
         for key, value in options.items():
             setattr(app, key, value)
+        if canaries:
+            from certlab.grading.canaries import around_execute
+
+            app.autograde_preprocessors = around_execute(app.autograde_preprocessors)
         app.log.handlers = logging.getLogger("").handlers
         try:
             app.start()
-        except BaseException as exc:  # nbgrader signals failure with NbGraderException or SystemExit
+        except KeyboardInterrupt:
+            raise
+        except (Exception, SystemExit) as exc:  # nbgrader signals failure with NbGraderException or SystemExit
             detail = log.getvalue().strip().splitlines()
             errors = [line.strip() for line in detail if _EXCEPTION_LINE.match(line)]
             reason = errors[-1] if errors else (detail[-1] if detail else repr(exc))
