@@ -100,12 +100,13 @@ def cmd_grade(args) -> int:
             cell_timeout=args.cell_timeout,
             notebook_timeout=args.notebook_timeout,
             sandbox=not args.no_sandbox,
+            require_isolation=args.require_isolation,
         )
     table = Table(title=f"Autograded {len(run.graded)} submissions ({len(run.skipped)} already graded)")
     for col in ("student", "assignment", "score", "seconds", "status"):
         table.add_column(col)
     for r in sorted(run.graded, key=lambda r: (r.assignment, r.student)):
-        status = "[red]failed[/]" if r.error else "[yellow]flagged[/]" if r.flags else "ok"
+        status = "[red]failed[/]" if r.error else f"[yellow]flagged[/]: {r.flags[0]}" if r.flags else "ok"
         table.add_row(r.student, r.assignment, f"{r.score:g}/{r.max_score:g}", f"{r.seconds:.1f}", status)
     if run.graded:
         console.print(table)
@@ -222,7 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
     p.add_argument("--notebook-timeout", type=int, default=1800, help="seconds per notebook (default 1800)")
-    p.add_argument("--no-sandbox", action="store_true", help="run kernels without certlab's limits")
+    p.add_argument("--no-sandbox", action="store_true", help="run kernels without certlab's sandbox and limits")
+    p.add_argument(
+        "--require-isolation",
+        action="store_true",
+        help="refuse to grade where kernels cannot be isolated (no bubblewrap, no user namespaces)",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("report", help="mastery per skill and domain, readiness per exam, with coverage")

@@ -62,23 +62,28 @@ def _identifiers(nb) -> set[str]:
     return words
 
 
-def make_canary(rng: random.Random, taken: set[str]) -> str:
-    """The source of one canary cell: false by construction, shaped like a test cell."""
+CHECKS = 3  # assert np.allclose, assert np.isclose, np.testing.assert_allclose
+
+
+def make_canary(rng: random.Random, taken: set[str], check: int | None = None) -> str:
+    """The source of one canary cell: false by construction, shaped like a test cell.
+
+    ``check`` picks the route of the failing comparison (see ``CHECKS``); consecutive canaries
+    cycle through all of them, so that patching any one route is seen by the next canaries."""
     free = [n for n in NAMES if n not in taken] or [f"_c{secrets.token_hex(3)}"]
     a, b = rng.sample(free, 2) if len(free) > 1 else (free[0], free[0] + "2")
     values = [round(rng.uniform(0.5, 9.5), rng.choice([1, 2])) for _ in range(rng.randint(3, 6))]
     expr, compute = rng.choice(TEMPLATES)
-    expected = compute(values)
+    expected = [round(x, 4) for x in compute(values)]
     index = rng.randrange(len(expected))
     wrong = list(expected)
     wrong[index] = round(wrong[index] + rng.choice([-1, 1]) * rng.uniform(0.5, 3.0), 3)
-    check = rng.choice(
-        [
-            f"assert np.allclose({b}, {wrong!r}), {rng.choice(MESSAGES)!r}",
-            f"assert np.isclose({b}[{index}], {wrong[index]!r}), {rng.choice(MESSAGES)!r}",
-            f"np.testing.assert_allclose({b}, {wrong!r}, err_msg={rng.choice(MESSAGES)!r})",
-        ]
-    )
+    checks = [
+        f"assert np.allclose({b}, {wrong!r}), {rng.choice(MESSAGES)!r}",
+        f"assert np.isclose({b}[{index}], {wrong[index]!r}), {rng.choice(MESSAGES)!r}",
+        f"np.testing.assert_allclose({b}, {wrong!r}, err_msg={rng.choice(MESSAGES)!r})",
+    ]
+    check = checks[rng.randrange(CHECKS) if check is None else check % CHECKS]
     lines = ["import numpy as np", ""] if rng.random() < 0.8 else ["import numpy as np"]
     lines += [f"{a} = np.array({values!r})", f"{b} = {expr.format(a=a)}"]
     if rng.random() < 0.5:
@@ -103,11 +108,14 @@ class InsertCanaries(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         rng = random.Random(secrets.randbits(64))
         taken = _identifiers(nb)
-        cells = []
+        order = list(range(CHECKS))
+        rng.shuffle(order)
+        cells, n = [], 0
         for cell in nb.cells:
             cells.append(cell)
             if _is_answer(cell):
-                canary = new_code_cell(make_canary(rng, taken))
+                canary = new_code_cell(make_canary(rng, taken, order[n % CHECKS]))
+                n += 1
                 canary.metadata[KEY] = True
                 cells.append(canary)
         nb.cells = cells

@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -355,7 +354,18 @@ def grade(
     cell_timeout: int | None = None,
     notebook_timeout: int | None = None,
     sandbox: bool = True,
+    require_isolation: bool = False,
 ) -> GradeRun:
+    """Autograde every submission under ``submitted/`` (or those of ``assignments``) that is not
+    graded yet (all with ``force``), ``jobs`` at a time or on the Dask cluster at
+    ``dask_address``, and record the scores in the course's gradebook.
+
+    Each pair runs nbgrader's Autograde in the sandbox (:mod:`certlab.grading.sandbox`) with
+    canaries (:mod:`certlab.grading.canaries`), then the static integrity scan. A pair that
+    fails for any reason gets its gradebook row with 0 and the reason; the others go on.
+    ``on_result`` is called with each :class:`PairResult` as it arrives.
+    ``require_isolation``: refuse to grade (``CertlabError``) where kernels cannot be isolated.
+    """
     venv_on_path()
     root = root.resolve()
     data = root / "data"
@@ -372,12 +382,18 @@ def grade(
             todo.append(pair)
     if not todo:
         return run
+    if require_isolation:
+        from certlab.grading.sandbox import isolation_problem
+
+        problem = "the sandbox is off (--no-sandbox)" if not sandbox else isolation_problem()
+        if problem:
+            raise CertlabError(f"--require-isolation: {problem}; nothing was graded.")
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     limits = (threads, cell_timeout, notebook_timeout)
     from certlab.grading.sandbox import sandboxed
 
-    with sandboxed(enabled=sandbox), _local_pool(jobs if not dask_address else 1) as pool:
+    with sandboxed(enabled=sandbox), _local_pool(jobs if not dask_address else 0) as pool:
         prepare_gradebook(root, db, todo)  # meanwhile the pool's workers import nbgrader
         if dask_address:
             results = _run_dask(dask_address, root, db, todo, limits)
@@ -404,31 +420,26 @@ def _warm_worker() -> None:
 
 @contextlib.contextmanager
 def _local_pool(jobs: int):
-    """``jobs`` worker processes, started at once so that their imports overlap with the
-    gradebook preparation in this process; None for one job (grading runs in this process)."""
-    import multiprocessing
+    """``jobs`` supervised worker processes, started at once so that their imports overlap with
+    the gradebook preparation in this process. A worker that dies (a kernel cannot reach it from
+    its sandbox, but nbgrader itself may crash) fails its own pair only; a replacement starts."""
+    from certlab.grading.workers import SupervisedPool
 
-    if jobs == 1:
-        yield None
-        return
-    # spawn: workers start clean (no inherited zmq sockets or event loops from this process)
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker) as pool:
-        pool.submit(int)  # a spawn-context pool starts all its workers on the first task
+    with SupervisedPool(jobs, initializer=_warm_worker) as pool:
         yield pool
 
 
 def _run_local(pool, root, db, todo, limits):
-    if pool is None:
-        for student, assignment in todo:
-            yield autograde_pair(str(root), assignment, student, db, *limits)
-        return
-    futures = {pool.submit(autograde_pair, str(root), a, s, db, *limits): (s, a) for s, a in todo}
-    for future in as_completed(futures):
-        student, assignment = futures[future]
-        try:
-            yield future.result()
-        except Exception as exc:  # the worker process itself died
-            yield PairResult(student, assignment, error=f"worker died: {type(exc).__name__}: {exc}")
+    _, _, notebook_timeout = limits
+    deadline = notebook_timeout + CHILD_GRACE if notebook_timeout else None
+    tasks = [((s, a), autograde_pair, (str(root), a, s, db, *limits)) for s, a in todo]
+    for (student, assignment), ok, value in pool.run(tasks, deadline=deadline):
+        if ok:
+            yield value
+            continue
+        result = PairResult(student, assignment, error=value)
+        _after_failure(str(root), assignment, student, db, result)
+        yield result
 
 
 def _run_dask(address, root, db, todo, limits):

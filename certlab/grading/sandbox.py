@@ -147,7 +147,7 @@ def bwrap_args(connection_file: str | None, workdir: str) -> list[str]:
     if data and os.path.isdir(data):
         args += ["--ro-bind", os.path.realpath(data), os.path.realpath(data)]
     workdir = os.path.realpath(workdir)
-    args += ["--bind", workdir, workdir]
+    args += ["--bind", _scratch_copy(workdir), workdir]
     if connection_file:
         connection_file = os.path.realpath(connection_file)
         sockets = _ipc_folder(connection_file)
@@ -160,6 +160,19 @@ def bwrap_args(connection_file: str | None, workdir: str) -> list[str]:
     # means nothing (1 turns the watch off), and bubblewrap's --die-with-parent does that job.
     args += ["--setenv", "JPY_PARENT_PID", "1", "--chdir", workdir]
     return args
+
+
+def _scratch_copy(workdir: str) -> str:
+    """A copy of the working folder for the kernel to work in, mounted at the same path.
+
+    nbgrader writes the autograded notebook into that folder after the kernel has run; a kernel
+    working in the folder itself could leave a symbolic link there that nbgrader then writes
+    through (onto another student's notebook, or the gradebook). The copy lives in this run's
+    sandbox folder and goes with it."""
+    base = os.environ.get(ENV_PREFIX + "SCRATCH") or tempfile.gettempdir()
+    scratch = tempfile.mkdtemp(prefix="w", dir=base)
+    shutil.copytree(workdir, scratch, symlinks=True, dirs_exist_ok=True)
+    return scratch
 
 
 def _ipc_folder(connection_file: str) -> str | None:
@@ -342,7 +355,15 @@ def sandboxed(memory: str | None = None, enabled: bool = True) -> Iterator[Path 
         "{connection_file}",
     ]
     spec.joinpath("kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Python 3 (certlab sandbox)", "language": "python"})
+        # Interrupts (cell timeouts) go as a message: a signal would reach bubblewrap, not the kernel.
+        json.dumps(
+            {
+                "argv": argv,
+                "display_name": "Python 3 (certlab sandbox)",
+                "language": "python",
+                "interrupt_mode": "message",
+            }
+        )
     )
     os.chmod(folder, 0o755)
     # Connection files and ipc sockets live here: a short path (Unix socket paths are limited to
@@ -350,11 +371,14 @@ def sandboxed(memory: str | None = None, enabled: bool = True) -> Iterator[Path 
     runtime = folder / "rt"
     runtime.mkdir()
     os.chmod(runtime, 0o1777)
-    names = ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", ENV_PREFIX + "RUN", ENV_PREFIX + "MEMORY")
+    scratch = folder / "work"
+    scratch.mkdir()
+    names = ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", ENV_PREFIX + "RUN", ENV_PREFIX + "MEMORY", ENV_PREFIX + "SCRATCH")
     saved = {k: os.environ.get(k) for k in names}
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(folder), saved["JUPYTER_PATH"]) if p)
     os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
     os.environ[ENV_PREFIX + "RUN"] = run
+    os.environ[ENV_PREFIX + "SCRATCH"] = str(scratch)
     if memory:
         os.environ[ENV_PREFIX + "MEMORY"] = str(parse_size(memory))
     try:
