@@ -34,7 +34,7 @@ def test_taxonomy_and_manifest_cover_the_curriculum(repo_course, skills):
     assert len(skills) >= 60
     assert len(repo_course.assignments) >= 24
     tracks = {a.track for a in repo_course.assignments}
-    assert tracks == {"foundations", "classical", "tensorflow", "pytorch", "production", "assessment"}
+    assert tracks == {"foundations", "classical", "tensorflow", "pytorch", "production", "genai", "assessment"}
 
 
 def test_every_exam_of_the_mission_has_a_blueprint(blueprints):
