@@ -128,9 +128,7 @@ CHEATS = {
         "    _c.commit()"
     ),
     "plants_a_link_for_nbgrader_to_write_through": (
-        "import os\n"
-        f"os.remove('{NOTEBOOK}')\n"
-        f"os.symlink('../../reference/{ASSIGNMENT}/{NOTEBOOK}', '{NOTEBOOK}')"
+        f"import os\nos.remove('{NOTEBOOK}')\nos.symlink('../../reference/{ASSIGNMENT}/{NOTEBOOK}', '{NOTEBOOK}')"
     ),
     "kills_its_parent_and_everything_it_can": (
         "import os, signal\n"
@@ -141,11 +139,11 @@ CHEATS = {
         "    pass"
     ),
 }
-# Caught at run time: a canary passes after these.
+# Caught at run time: a canary passes after these. (A custom exception handler earns nothing to
+# begin with: the kernel still replies "error", and nbgrader records that as a failed cell.)
 TAMPERING = {
     "input_transformer_blanks_cells",
     "ast_transformer_swallows_errors",
-    "exception_hook_by_a_built_name",
     "patches_numpy_through_importlib",
     "replaces_run_cell_through_the_class",
 }
@@ -164,6 +162,7 @@ def first_answer_with(nb: dict, code: str) -> dict:
 
 
 def make_course(root: Path, students: dict[str, dict]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     for name in ("course.yml", "nbgrader_config.py"):
         shutil.copy2(REPO / name, root / name)
     for folder in ("source", "release"):
