@@ -1,6 +1,6 @@
 """``certlab report``: mastery per skill, per exam domain, and readiness per exam, with coverage.
 
-The figures follow DESIGN.md (see ``certlab.mastery``). Every readiness figure is shown beside its
+The figures follow docs/architecture.md (see ``certlab.mastery``). Every readiness figure is shown beside its
 coverage, retired or closed exams are labelled with their successor, and the report ends with the
 weakest domains and the next assignments to do. ``--html FILE`` writes a self-contained page with
 the charts embedded as images.
