@@ -21,6 +21,8 @@ from certlab.grading.integrity import flagged_students, scan
 from certlab.grading.pool import grade
 from certlab.grading.sandbox import kernel_config, network_isolation_available, sandboxed
 
+pytestmark = pytest.mark.slow
+
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 # Kernels get a network namespace of their own where the platform allows one (Linux, as root or
 # with unprivileged user namespaces); the network cases need it.

@@ -23,6 +23,8 @@ from certlab.cli import main
 from certlab.course import Course
 from certlab.grading.pool import grade
 
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 
 

@@ -197,9 +197,10 @@ def autograde_pair(
     threads: int = 1,
     cell_timeout: int | None = None,
     notebook_timeout: int | None = None,
+    sandbox: bool = True,
 ) -> PairResult:
-    """Worker: nbgrader Autograde for one submission in the sandbox, then the integrity scan.
-    Never raises: errors become results."""
+    """Worker: nbgrader Autograde for one submission in the sandbox (unless ``sandbox`` is
+    False), with canaries, then the integrity scan. Never raises: errors become results."""
     from certlab.grading import integrity
     from certlab.grading.sandbox import sandboxed
     from certlab.notebooks import read_notebook
@@ -219,7 +220,7 @@ def autograde_pair(
 
         alarm = _Alarm(notebook_timeout)
         try:
-            with sandboxed(), alarm:
+            with sandboxed(enabled=sandbox), alarm:
                 run_converter(
                     Autograde,
                     Path(root),
@@ -270,6 +271,7 @@ def autograde_pair_in_child(
     threads: int = 1,
     cell_timeout: int | None = None,
     notebook_timeout: int | None = None,
+    sandbox: bool = True,
 ) -> PairResult:
     """:func:`autograde_pair` in a child process of its own: the Dask task.
 
@@ -279,7 +281,7 @@ def autograde_pair_in_child(
     by ``CHILD_GRACE`` seconds is stopped (SIGTERM, so that its sandbox cleans up, then SIGKILL).
     """
     start = time.perf_counter()
-    args = [root, assignment, student, db, threads, cell_timeout, notebook_timeout]
+    args = [root, assignment, student, db, threads, cell_timeout, notebook_timeout, sandbox]
     proc = subprocess.Popen(
         [sys.executable, "-m", "certlab.grading.pool", json.dumps(args)],
         stdout=subprocess.PIPE,
@@ -390,7 +392,7 @@ def grade(
             raise CertlabError(f"--require-isolation: {problem}; nothing was graded.")
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    limits = (threads, cell_timeout, notebook_timeout)
+    limits = (threads, cell_timeout, notebook_timeout, sandbox)
     from certlab.grading.sandbox import sandboxed
 
     with sandboxed(enabled=sandbox), _local_pool(jobs if not dask_address else 0) as pool:
@@ -430,7 +432,7 @@ def _local_pool(jobs: int):
 
 
 def _run_local(pool, root, db, todo, limits):
-    _, _, notebook_timeout = limits
+    notebook_timeout = limits[2]
     deadline = notebook_timeout + CHILD_GRACE if notebook_timeout else None
     tasks = [((s, a), autograde_pair, (str(root), a, s, db, *limits)) for s, a in todo]
     for (student, assignment), ok, value in pool.run(tasks, deadline=deadline):
