@@ -8,7 +8,7 @@ export MPLBACKEND := Agg
 export OMP_WAIT_POLICY := PASSIVE
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-dev sysdeps demo lab test lint build data clean
+.PHONY: setup setup-dev sysdeps demo lab test test-fast lint build data clean
 
 # The venv is (re)installed only when a requirements file or pyproject.toml changed.
 $(BIN)/.installed: requirements.txt pyproject.toml
@@ -52,6 +52,10 @@ test: setup-dev lint
 	$(BIN)/certlab build --check
 	$(BIN)/python -m certlab.datagen --check
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+
+# The tests that execute no notebook: the loop to run while editing (about a minute).
+test-fast: $(BIN)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --durations=5
 
 clean:
 	rm -rf $(VENV) autograded/*/ submitted feedback gradebook.db .pytest_cache .ruff_cache

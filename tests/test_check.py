@@ -14,6 +14,8 @@ from certlab.cli import main
 from certlab.errors import CertlabError
 from certlab.mastery import scores_from_gradebook
 
+pytestmark = pytest.mark.slow
+
 
 def learner_notebook(course: Path, dest: Path, answers: dict[str, str]) -> Path:
     """The release notebook with some answer cells filled in, saved where a learner keeps it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,11 +22,12 @@ BASICS = {"cd", ".", "source", "export", "make", "git", "bash", "python", "pytho
 
 def text_files() -> list[Path]:
     out = []
-    for path in REPO.rglob("*"):
-        if set(path.relative_to(REPO).parts) & SKIP_DIRS or not path.is_file():
-            continue
-        if path.suffix in (".md", ".py", ".toml", ".yml", ".cfg") or path.name == "Makefile":
-            out.append(path)
+    for folder, dirs, names in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        for name in names:
+            path = Path(folder) / name
+            if path.suffix in (".md", ".py", ".toml", ".yml", ".cfg") or name == "Makefile":
+                out.append(path)
     return out
 
 

@@ -11,6 +11,8 @@ from certlab.course import Course
 from certlab.report import learner_report, render_html
 from tests.test_check import ANSWERS, learner_notebook
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def seeded(tiny_course, tmp_path):
