@@ -55,11 +55,11 @@ test: setup-dev lint labext-check
 
 # The JupyterLab extension: TypeScript in labextension/, built assets committed in certlab/labextension/.
 labext: setup
-	cd labextension && npm ci --no-audit --no-fund && PATH="$(CURDIR)/$(BIN):$$PATH" npm run build
+	cd labextension && npm ci --no-audit --no-fund && PATH="$(abspath $(BIN)):$$PATH" npm run build
 
 # Rebuild in a temporary copy and compare with the committed assets (fails if they are stale).
 labext-check: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/labext_check.sh
+	PATH="$(abspath $(BIN)):$$PATH" bash scripts/labext_check.sh
 
 clean:
 	rm -rf $(VENV) autograded/*/ submitted feedback gradebook.db .pytest_cache .ruff_cache
