@@ -209,6 +209,25 @@ def bank_paths(folder: Path | None = None) -> dict[str, Path]:
 
 
 def load_bank(exam: str, folder: Path | None = None) -> Bank:
+    """Read the bank of one exam.
+
+    Parameters
+    ----------
+    exam : str
+        Exam id, the bank's file name without ``.yml``.
+    folder : Path, optional
+        Where the banks are (default: the package's ``exams/``).
+
+    Returns
+    -------
+    Bank
+        The parsed bank; malformed items carry their ``problems`` (see :func:`usable`).
+
+    Raises
+    ------
+    CertlabError
+        No bank for the exam, or a file that is not valid YAML or not a bank.
+    """
     paths = bank_paths(folder)
     if exam not in paths:
         have = ", ".join(paths) or "none yet"
@@ -257,8 +276,23 @@ STRATEGIES: dict[str, Callable[[Item, random.Random], tuple[int, ...]]] = {
 
 
 def play(items: list[Item], strategy: str, seed: int = 0) -> tuple[float, float]:
-    """(score %, chance %) of a strategy over the items; chance per item is 1/C(n, k), or 1/n! for
-    an ordering item."""
+    """Play a guessing strategy against a list of items.
+
+    Parameters
+    ----------
+    items : list of Item
+        Well-formed items.
+    strategy : str
+        A key of :data:`STRATEGIES`: ``first``, ``longest`` or ``random``.
+    seed : int
+        Seed of the random strategy.
+
+    Returns
+    -------
+    (float, float)
+        The strategy's score and the score expected by chance, both in percent; chance per item is
+        1/C(n, k) for k keys among n options, 1/n! for an ordering of n steps.
+    """
     if not items:
         return 0.0, 0.0
     rng = random.Random(seed)

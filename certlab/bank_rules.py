@@ -90,6 +90,22 @@ def rule(name: str, fix: str):
 
 
 def lint_bank(bank: Bank, blueprint: dict | None, skills: dict) -> list[Problem]:
+    """Run every rule of :data:`RULES` on a bank.
+
+    Parameters
+    ----------
+    bank : Bank
+        The bank (see :func:`certlab.bank.read_bank`).
+    blueprint : dict or None
+        The exam's blueprint, with its ``format`` block and domains.
+    skills : dict
+        The skill taxonomy (``certlab/skills.yml``).
+
+    Returns
+    -------
+    list of Problem
+        Every problem found, in rule order; empty when the bank is clean.
+    """
     ctx = Context(bank, blueprint, skills)
     return [Problem(name, where, message, fix) for name, (fn, fix) in RULES.items() for where, message in fn(ctx)]
 

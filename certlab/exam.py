@@ -105,8 +105,28 @@ def start_form(
     minutes: int | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Path, Form, int]:
-    """Draw a form (a fresh seed unless one is given), write it to ``dest`` and start the clock;
-    returns the notebook, the form and its time limit in minutes."""
+    """Draw a form, write it as a notebook and start the clock.
+
+    Parameters
+    ----------
+    course : Course
+        The course; the attempt is recorded in its usage log.
+    exam : str
+        Exam id; a retired exam without a bank of its own uses its successor's.
+    dest : Path
+        Folder for the form's notebook.
+    seed : int, optional
+        Draw the form of this seed; default: a new seed this learner has not used for the exam.
+    minutes : int, optional
+        Time limit; default: the blueprint's ``format.minutes``.
+    now : datetime, optional
+        The start time (UTC); default: now.
+
+    Returns
+    -------
+    (Path, Form, int)
+        The notebook, the form and its time limit in minutes.
+    """
     target = bank_exam(course, exam)
     blueprint = course.blueprints.get(target)
     if blueprint is None:
@@ -155,6 +175,10 @@ def exam_overview(course: Course) -> list[tuple[str, ...]]:
     rows = []
     for exam, bp in sorted(course.blueprints.items()):
         fmt = bp.get("format") or {}
+        successor = bp.get("successor")
+        if not fmt and successor in banks:
+            rows.append((exam, str(bp.get("status", "")), f"as {successor}", "—", f"uses {successor}'s", "—"))
+            continue
         if fmt.get("kind") == "coding":
             form = f"coding tasks (the real exam: {fmt.get('questions')} in {fmt.get('minutes')} min)"
         elif fmt:
@@ -163,8 +187,6 @@ def exam_overview(course: Course) -> list[tuple[str, ...]]:
             form = "—"
         passing = "—" if fmt.get("passing") is None else f"{fmt['passing']:.0%}"
         bank = f"{len(load_bank(exam).items)} items" if exam in banks else "—"
-        if exam not in banks and bp.get("successor") in banks:
-            bank = f"uses {bp['successor']}"
         lab = "yes" if (labs / f"{exam}.ipynb").exists() else "—"
         rows.append((exam, str(bp.get("status", "")), form, passing, bank, lab))
     return rows

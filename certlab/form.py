@@ -65,7 +65,24 @@ def apportion(weights: dict[str, float], total: int, capacity: dict[str, int]) -
 
 
 def draw_form(bank: Bank, blueprint: dict, seed: int) -> Form:
-    """The form for ``seed``: the same bank and seed always give the same form."""
+    """Draw the form of one seed: the same bank and seed always give the same form.
+
+    Parameters
+    ----------
+    bank : Bank
+        A well-formed bank (see :func:`certlab.bank.usable`).
+    blueprint : dict
+        The exam's blueprint: ``format.questions`` and the domains' weights.
+    seed : int
+        The attempt's seed.
+
+    Returns
+    -------
+    Form
+        ``format.questions`` items apportioned over the domains by :func:`apportion`, whole case
+        studies first where they fit, in shuffled order with each case study's items together, and
+        every item's options shuffled.
+    """
     total = int((blueprint.get("format") or {}).get("questions") or 0)
     domains = [str(d["id"]) for d in blueprint.get("domains") or []]
     if total <= 0 or not domains:

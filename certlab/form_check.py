@@ -61,7 +61,8 @@ class FormResult:
     items: list[ItemResult] = field(default_factory=list)
     timing: str | None = None
     over_time: bool = False
-    flags: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # integrity: the form or its answers were changed
+    notes: list[str] = field(default_factory=list)
     handed_in: str | None = None  # time of an earlier hand-in of this form
 
     @property
@@ -171,8 +172,6 @@ def integrity(form: Form, nb, course: Course, bank, blueprint: dict) -> list[str
     meta = nb.metadata["certlab"]["form"]
     if meta.get("bank") == bank.fingerprint and draw_form(bank, blueprint, form.seed).signature() != form.signature():
         flags.append("the form's items differ from what its recorded seed draws: its metadata was edited")
-    elif meta.get("bank") != bank.fingerprint:
-        flags.append("the item bank has changed since this form was drawn; it is graded on its recorded items")
     started = started_form(course.root, str(meta.get("attempt")))
     if started and (started.get("seed") != form.seed or started.get("items") != form.signature()):
         flags.append("the form differs from the one recorded when it was started")
@@ -184,6 +183,28 @@ def integrity(form: Form, nb, course: Course, bank, blueprint: dict) -> list[str
 def check_form(
     path: Path, nb, course: Course, student: str = "", record_it: bool = True, now: dt.datetime | None = None
 ) -> FormResult:
+    """Grade a form notebook against its item bank.
+
+    Parameters
+    ----------
+    path : Path
+        The form's notebook (only read).
+    nb : NotebookNode
+        Its contents.
+    course : Course
+        The course whose blueprints, banks and usage log apply.
+    student : str
+        Learner id (default: ``CERTLAB_STUDENT`` or the user name).
+    record_it : bool
+        Record the result in the usage log; the first result of a form is its hand-in.
+    now : datetime, optional
+        The hand-in time (UTC), for the time limit; default: now.
+
+    Returns
+    -------
+    FormResult
+        Per-item results, the score per domain, the verdict, the timing and any integrity flags.
+    """
     from certlab.exam import FORM_RESULT, hand_ins, minutes_over, time_status
 
     form = recorded_form(nb)
@@ -199,6 +220,8 @@ def check_form(
     result.timing = time_status(nb, now)
     result.over_time = (minutes_over(nb, now) or (0.0, 0.0))[1] > 0
     result.flags = integrity(form, nb, course, bank, blueprint)
+    if meta.get("bank") != bank.fingerprint:
+        result.notes.append("the item bank has changed since this form was drawn; it is graded on its recorded items")
     earlier = next((e for e in hand_ins(course.root, student, form.exam) if e.get("attempt") == result.attempt), None)
     if earlier:
         result.handed_in = earlier.get("time")
@@ -249,14 +272,14 @@ def render_form(result: FormResult, console, skills: dict | None = None) -> None
         console.print(f"Timed exam: [{style}]{result.timing}[/]")
     for flag in result.flags:
         console.print(f"[yellow]Integrity[/]: {escape(flag)}.")
+    for note in result.notes:
+        console.print(f"Note: {escape(note)}.")
     missed = [r for r in result.items if not r.correct]
     if missed:
         console.print(f"\n[bold]Missed: {len(missed)} of {len(result.items)}[/]")
     for r in missed:
-        given = r.problem if r.problem and not r.given else f"{r.given}" + (f" ({r.problem})" if r.problem else "")
-        console.print(
-            f"\n[bold]{r.qid}[/] ({r.item.id}, §{r.item.domain}): you answered {escape(given)}; the key is {r.key}"
-        )
+        given = f"you answered {r.given}" + (f" ({r.problem})" if r.problem else "") if r.given else r.problem
+        console.print(f"\n[bold]{r.qid}[/] ({r.item.id}, §{r.item.domain}): {escape(given)}; the key is {r.key}")
         for j, original in enumerate(r.form_item.order):
             mark = "[green]✓[/]" if original in r.item.answer else "✗"
             option, why = r.item.options[original], r.item.rationale[original]

@@ -94,6 +94,11 @@ def mock_cell(m: MockSummary | None) -> str:
     return f"{pct(m.readiness)} ({forms}, {m.items} items)"
 
 
+def mock_column(blueprint: dict, m: MockSummary | None) -> str:
+    """The report's mock-exam figure for an exam with forms; "—" for an exam without them."""
+    return mock_cell(m) if (blueprint.get("format") or {}).get("kind") == "multiple-choice" else "—"
+
+
 def count_cell(correct: int, items: int) -> str:
     return f"{correct}/{items} = {correct / items:.0%}" if items else "0 items"
 
@@ -122,11 +127,7 @@ def render_terminal(course: Course, report: LearnerReport, console, exam: str | 
         t.add_column(col, justify="right" if col in ("readiness", "coverage", "mock exams") else "left")
     for r in report.exams:
         weakest = ", ".join(f"§{d.id} {pct(d.mastery)}" for d in r.weakest(2)) if r.domains else "no outline yet"
-        mock = (
-            mock_cell(report.mocks.get(r.exam_id))
-            if (bps[r.exam_id].get("format") or {}).get("kind") == "multiple-choice"
-            else "—"
-        )
+        mock = mock_column(bps[r.exam_id], report.mocks.get(r.exam_id))
         t.add_row(r.exam_id, exam_label(bps[r.exam_id]), pct(r.readiness), pct(r.coverage), mock, weakest)
     console.print(t)
     for r in report.exams if exam else []:
@@ -205,7 +206,7 @@ def render_html(course: Course, report: LearnerReport) -> str:
     rows = []
     for r in report.exams:
         label = html.escape(exam_label(course.blueprints[r.exam_id]))
-        mock = html.escape(mock_cell(report.mocks.get(r.exam_id)) if r.exam_id in report.mocks else "—")
+        mock = html.escape(mock_column(course.blueprints[r.exam_id], report.mocks.get(r.exam_id)))
         rows.append(
             f"<tr><td>{html.escape(r.exam_id)}</td><td>{html.escape(r.name)}</td><td>{label}</td>"
             f"<td class=n>{pct(r.readiness)}</td><td class=n>{pct(r.coverage)}</td><td class=n>{mock}</td></tr>"
@@ -226,7 +227,8 @@ table{{border-collapse:collapse;margin:1rem 0}}td,th{{border-bottom:1px solid #d
 td.n{{text-align:right}}figure{{margin:1rem 0}}img{{max-width:100%}}</style></head><body>
 <h1>certlab report: {html.escape(report.student)}</h1>
 <p>Readiness = Σ domain weight × domain mastery. Coverage = share of an exam's skills the course grades;
-unattempted work counts as 0. Assignments attempted: {len(report.attempted)}.
+unattempted work counts as 0. Mock exams = Σ domain weight × share of items right over every hand-in of
+a form, with the forms and items behind it. Assignments attempted: {len(report.attempted)}.
 Hints opened: {report.hints}; reference answers viewed: {report.solutions}.</p>
 <h2>Exams</h2><table><tr><th>exam</th><th>name</th><th>status</th><th>readiness</th><th>coverage</th><th>mock exams</th></tr>{"".join(rows)}</table>
 <p><strong>Next assignments:</strong> {html.escape(nxt)}</p>
