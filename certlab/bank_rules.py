@@ -9,8 +9,9 @@ lint` runs them all on every bank. The thresholds:
   the range of the distractors' lengths in at least 60 %, and is never more than 1.5 × the mean
   distractor length; each key position holds 1/k ± 10 points of them (k options);
 - always-first, always-longest and uniformly random guessing each score within 10 points of chance;
-- no "all/none of the above", no duplicate options or stems, and no distractor naming another
-  vendor's product unless the scenario is about that vendor.
+- no "all/none of the above", no duplicate options or stems, no distractor naming another
+  vendor's product unless the scenario is about that vendor, and no option naming a product the
+  blueprint lists under ``retired_products`` unless the scenario is about it (a migration).
 """
 
 from __future__ import annotations
@@ -294,3 +295,22 @@ def distractor_vendor(ctx):
                 m = pattern.search(option)
                 if other != vendor and m and not pattern.search(context):
                     yield f"item {it.id}", f"option {i} names {m.group(0)} ({other}) in a {vendor} exam"
+
+
+@rule("retired-product", "replace the option with the current product, or make the scenario a migration from it")
+def retired_products(ctx):
+    for entry in (ctx.blueprint or {}).get("retired_products") or []:
+        try:
+            pattern = re.compile(str(entry["pattern"]), re.I)
+        except (KeyError, TypeError, re.error) as exc:
+            yield "", f"blueprint retired_products entry {entry!r} needs a valid `pattern` ({exc})"
+            continue
+        for it in ctx.items:
+            if pattern.search(it.stem):
+                continue
+            for i, option in enumerate(it.options):
+                if pattern.search(option):
+                    yield (
+                        f"item {it.id}",
+                        f"option {i} offers {entry.get('what', entry['pattern'])}, ended {entry.get('ended', '?')}",
+                    )

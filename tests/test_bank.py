@@ -212,6 +212,13 @@ def b_distractor_of_another_vendor(raw, bp):
     item(raw, "fx-011")["options"][1] = "Amazon SageMaker Autopilot over all days"
 
 
+def b_retired_product(raw, bp):
+    bp["retired_products"] = [
+        {"what": "AutoML text training on Vertex AI", "pattern": "AutoML (text|natural language)"}
+    ]
+    item(raw, "fx-009")["options"][0] = "An AutoML text classification model"
+
+
 BREAKAGES = [
     (b_missing_source, "structure", "fx-002"),
     (b_key_out_of_range, "structure", "fx-003"),
@@ -233,6 +240,7 @@ BREAKAGES = [
     (b_key_always_first, "key-position", "position 0"),
     (b_key_always_first, "guessing", "always-first"),
     (b_distractor_of_another_vendor, "distractor-vendor", "SageMaker"),
+    (b_retired_product, "retired-product", "fx-009"),
 ]
 
 

@@ -299,3 +299,14 @@ def test_clear_errors(bank_course, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "malformed item bank" in err and "item fx-003: answer must list option indices" in err
     assert "Traceback" not in err
+
+
+def test_exam_list_and_usage(bank_course, capsys, monkeypatch):
+    """`certlab exam list` names each exam's form, pass mark and bank; `certlab exam` alone is usage."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["--root", str(bank_course), "exam", "list"]) == 0
+    rows = {line.split("│")[1].strip(): line for line in capsys.readouterr().out.splitlines() if "│" in line}
+    assert "8 questions, 16 min" in rows["fixture-ml"] and "75%" in rows["fixture-ml"]
+    assert "16 items" in rows["fixture-ml"] and "uses fixture-ml's" in rows["fixture-old"]
+    assert "coding tasks" in rows["tf-developer"]
+    assert main(["--root", str(bank_course), "exam"]) == 2
