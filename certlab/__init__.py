@@ -14,15 +14,15 @@ from certlab.runtime import setup  # noqa: E402
 
 
 def hint(exercise: str, assignment: str | None = None):
-    """Show the next hint level for an exercise; see :mod:`certlab.usage`."""
-    from certlab.usage import hint as _hint
+    """Show the next hint level for an exercise; see :mod:`certlab.learner.usage`."""
+    from certlab.learner.usage import hint as _hint
 
     return _hint(exercise, assignment)
 
 
 def solution(exercise: str, assignment: str | None = None):
-    """Show the reference answer for an exercise (recorded); see :mod:`certlab.usage`."""
-    from certlab.usage import solution as _solution
+    """Show the reference answer for an exercise (recorded); see :mod:`certlab.learner.usage`."""
+    from certlab.learner.usage import solution as _solution
 
     return _solution(exercise, assignment)
 

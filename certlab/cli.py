@@ -21,7 +21,7 @@ def _console(stderr: bool = False):
 
 
 def cmd_build(args) -> int:
-    from certlab.build import build
+    from certlab.authoring.build import build
     from certlab.course import Course
 
     course = Course(args.root)
@@ -43,8 +43,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_lint(args) -> int:
+    from certlab.authoring.lint import lint
     from certlab.course import Course
-    from certlab.lint import lint
 
     course = Course(args.root)
     violations = lint(course)
@@ -60,8 +60,8 @@ def cmd_lint(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from certlab.check import check, render
-    from certlab.usage import student_id
+    from certlab.learner.check import check, render
+    from certlab.learner.usage import student_id
 
     result = check(args.notebook, root=args.root, student=args.student or student_id(), record=not args.no_record)
     render(result, _console())
@@ -125,12 +125,12 @@ def cmd_grade(args) -> int:
 
 def cmd_report(args) -> int:
     from certlab.course import Course
-    from certlab.report import learner_report, render_html, render_terminal
-    from certlab.usage import student_id
+    from certlab.learner.report import learner_report, render_html, render_terminal
+    from certlab.learner.usage import student_id
 
     course = Course(args.root)
     if args.cohort:
-        from certlab.cohort import cohort_report
+        from certlab.learner.cohort import cohort_report
 
         return cohort_report(course, exam=args.exam, csv_path=args.csv, html_path=args.html, console=_console())
     report = learner_report(course, args.student or student_id(), exam=args.exam)
@@ -142,7 +142,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from certlab import bench
+    from certlab.bench import core as bench
     from certlab.course import Course
 
     course = Course(args.root)
@@ -165,14 +165,14 @@ def cmd_bench(args) -> int:
         )
         console.print(f"saved {bench.save(course, 'check', summary)}")
         return 0 if summary["within_budget"] else 1
-    from certlab.bench_notebooks import bench_notebooks
+    from certlab.bench.notebooks import bench_notebooks
 
     return bench_notebooks(course, args.assignments, args.repeat, args.memory_limit, console)
 
 
 def cmd_exam(args) -> int:
     from certlab.course import Course
-    from certlab.exam import exam_overview, is_coding, start_form, start_lab
+    from certlab.learner.exam import exam_overview, is_coding, start_form, start_lab
 
     course = Course(args.root)
     console = _console()
@@ -207,7 +207,7 @@ def cmd_exam(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from certlab.demo import run_demo
+    from certlab.bench.demo import run_demo
 
     return run_demo(Path(args.root) if args.root else None, exam=args.exam, keep=args.keep)
 

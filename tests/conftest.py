@@ -38,12 +38,12 @@ def bank_course(tiny_course, monkeypatch) -> Path:
     """The tiny course with the fixture exam `fixture-ml` (tests/fixtures/banks/: a blueprint with
     an 8-question form and a 16-item bank) visible next to the real blueprints, as if its bank
     were the only one in certlab/exams/."""
-    import certlab.bank
     import certlab.course
+    import certlab.learner.bank
 
     banks = FIXTURES / "banks"
     real = certlab.course.load_blueprints
-    monkeypatch.setattr(certlab.bank, "BANK_DIR", banks / "exams")
+    monkeypatch.setattr(certlab.learner.bank, "BANK_DIR", banks / "exams")
     monkeypatch.setattr(
         certlab.course,
         "load_blueprints",

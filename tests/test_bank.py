@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from certlab.bank import LETTERS, STRATEGIES, bank_paths, parse_item, play, read_bank
-from certlab.bank_rules import RULES, lint_bank
+from certlab.authoring.bank_rules import RULES, lint_bank
+from certlab.authoring.lint import lint_banks
 from certlab.course import load_blueprints, load_skills
 from certlab.errors import CertlabError
-from certlab.form import apportion, draw_form, key_letters
-from certlab.lint import lint_banks
+from certlab.learner.bank import LETTERS, STRATEGIES, bank_paths, parse_item, play, read_bank
+from certlab.learner.form import apportion, draw_form, key_letters
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "banks"
 FIXTURE_BANK = FIXTURES / "exams" / "fixture-ml.yml"

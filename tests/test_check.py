@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from certlab.check import check
 from certlab.cli import main
 from certlab.errors import CertlabError
-from certlab.mastery import scores_from_gradebook
+from certlab.learner.check import check
+from certlab.learner.mastery import scores_from_gradebook
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +117,7 @@ def test_timed_exam_copy_is_marked_over_time(tiny_course, tmp_path, capsys):
     import shutil
 
     from certlab.course import Course
-    from certlab.exam import start_lab, time_status
+    from certlab.learner.exam import start_lab, time_status
 
     mock = tiny_course / "release/31_mock_exams"
     mock.mkdir(parents=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from certlab.bench import bench_grade, make_cohort
+from certlab.bench.core import bench_grade, make_cohort
 from certlab.cli import main
 from certlab.course import Course
 from certlab.grading.pool import grade

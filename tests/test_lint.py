@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from certlab.authoring.lint import lint
 from certlab.cli import main
 from certlab.course import Course
-from certlab.lint import lint
 
 NB = "source/01_tiny/01_tiny.ipynb"
 
@@ -191,7 +191,7 @@ def test_cli_exit_codes(tiny_course, capsys):
 
 def test_skill_index_rule(tiny_course):
     """Does lint report a skill graded in an assignment that skills.yml does not list there?"""
-    from certlab.lint import lint_skill_index
+    from certlab.authoring.lint import lint_skill_index
 
     course = Course(tiny_course)
     course.manifest["course_id"] = "certlab"  # as if the fixture were the taxonomy's own course

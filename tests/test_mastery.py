@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from certlab.mastery import exam_result, skill_stats
+from certlab.learner.mastery import exam_result, skill_stats
 from certlab.notebooks import GradedCell
 
 CELLS = [

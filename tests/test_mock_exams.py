@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from certlab.bank import load_bank
-from certlab.check import check
 from certlab.cli import main
 from certlab.course import Course, load_blueprints
-from certlab.exam import FORM_RESULT, start_form
-from certlab.form import draw_form, key_letters, recorded_form
+from certlab.learner.bank import load_bank
+from certlab.learner.check import check
+from certlab.learner.exam import FORM_RESULT, start_form
+from certlab.learner.form import draw_form, key_letters, recorded_form
+from certlab.learner.usage import read_usage
 from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
-from certlab.usage import read_usage
 
 REPO = Path(__file__).resolve().parent.parent
 MOCKS = REPO / "source" / "31_mock_exams"
@@ -68,7 +68,7 @@ def test_metadata_names_the_exam_and_its_time_limit(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_item_is_tagged_with_its_exam_and_one_domain(path):
-    """Does every test cell carry certlab.exam (this exam) and one certlab.domain of its blueprint?"""
+    """Does every test cell carry certlab.learner.exam (this exam) and one certlab.domain of its blueprint?"""
     domain_ids = {str(d["id"]) for d in BLUEPRINTS[path.stem]["domains"]}
     for name, item in items(path).items():
         assert name, "every test cell names its exercise"
@@ -241,7 +241,7 @@ def test_answers_changed_after_the_hand_in_are_flagged_and_not_counted(bank_cour
     answer(path, keys(path))  # the rationales have been seen: now everything is right
     again = check(path, root=bank_course, student="lee")
     assert again.score == 8 and any("answers changed since the hand-in" in f for f in again.flags)
-    from certlab.exam import mock_summary
+    from certlab.learner.exam import mock_summary
 
     summary = mock_summary(Course(bank_course), "lee", "fixture-ml")
     assert len(summary.attempts) == 1 and summary.attempts[0]["score"] == 0
@@ -288,13 +288,13 @@ def test_clear_errors(bank_course, tmp_path, monkeypatch, capsys):
     assert main(["--root", str(bank_course), "exam", "start", "gcp-pmle"]) == 2
     err = capsys.readouterr().err
     assert "no item bank for gcp-pmle" in err and "--lab" in err
-    import certlab.bank
+    import certlab.learner.bank
 
     broken = tmp_path / "banks"
     broken.mkdir()
-    text = (certlab.bank.BANK_DIR / "fixture-ml.yml").read_text().replace("answer: [3]", "answer: [7]", 1)
+    text = (certlab.learner.bank.BANK_DIR / "fixture-ml.yml").read_text().replace("answer: [3]", "answer: [7]", 1)
     (broken / "fixture-ml.yml").write_text(text)
-    monkeypatch.setattr(certlab.bank, "BANK_DIR", broken)
+    monkeypatch.setattr(certlab.learner.bank, "BANK_DIR", broken)
     assert main(["--root", str(bank_course), "exam", "start", "fixture-ml", "--dest", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "malformed item bank" in err and "item fx-003: answer must list option indices" in err

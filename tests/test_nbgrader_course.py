@@ -13,7 +13,7 @@ from pathlib import Path
 import nbgrader
 import pytest
 
-from certlab.bench import cell_scores
+from certlab.bench.core import cell_scores
 from certlab.grading.pool import grade
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nbgrader_course")]

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from certlab import pathway
 from certlab.course import Course
 from certlab.errors import CertlabError
+from certlab.learner import pathway
 from certlab.notebooks import GradedCell
 
 REPO = Path(__file__).resolve().parent.parent
@@ -207,8 +207,8 @@ def test_start_here_describes_every_exam(repo_course):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
 def test_learner_notebooks_run(name):
-    """Does each learner notebook run top to bottom (as `python -m certlab.execute` runs it)?"""
-    from certlab.execute import run_notebook
+    """Does each learner notebook run top to bottom (as `python -m certlab.bench.execute` runs it)?"""
+    from certlab.bench.execute import run_notebook
 
     result = run_notebook(NOTEBOOKS / name, timeout=300)
     assert result.ok, result.error

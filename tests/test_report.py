@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from certlab.check import check
 from certlab.cli import main
 from certlab.course import Course
-from certlab.report import learner_report, render_html
+from certlab.learner.check import check
+from certlab.learner.report import learner_report, render_html
 from tests.test_check import ANSWERS, learner_notebook
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def test_mock_exam_hand_ins_beside_mastery(bank_course, tmp_path):
     table's data and in the HTML page; an exam without a form says so instead of showing 0%."""
     import json
 
-    from certlab.exam import start_form
+    from certlab.learner.exam import start_form
     from tests.test_mock_exams import answer, keys
 
     course = Course(bank_course)

@@ -6,7 +6,7 @@ installed with the package) that adds a small REST API under ``<base_url>/certla
 - ``POST checks`` ``{"path": "release/02_linear_algebra/02_linear_algebra.ipynb"}`` starts
   ``certlab check`` on a notebook (a path relative to the server's root) in a worker process and
   answers ``{"id": ...}``; ``GET checks/<id>`` tells its stage and elapsed time, then its result
-  (the same :class:`certlab.check.CheckResult` the command prints) or what went wrong and what to
+  (the same :class:`certlab.learner.check.CheckResult` the command prints) or what went wrong and what to
   do; ``DELETE checks/<id>`` cancels it (the worker and its kernels are stopped).
 - ``POST hints`` ``{"path", "exercise"}`` opens the next hint level of an exercise, recorded as
   ``certlab.hint`` records it.

@@ -21,7 +21,7 @@ class CertlabHandler(APIHandler):
         return self.settings["certlab_jobs"]
 
     def student(self) -> str:
-        from certlab.usage import student_id
+        from certlab.learner.usage import student_id
 
         return student_id()
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from certlab.course import Course, find_root
 from certlab.grading.nbgrader_io import db_url
-from certlab.mastery import scores_from_gradebook
-from certlab.report import exam_label, learner_report
-from certlab.usage import hint_levels, hints_used, record
+from certlab.learner.mastery import scores_from_gradebook
+from certlab.learner.report import exam_label, learner_report
+from certlab.learner.usage import hint_levels, hints_used, record
 
 
 def course_of(path: Path) -> Course:
@@ -18,7 +18,7 @@ def course_of(path: Path) -> Course:
 
 def progress(course: Course, student: str) -> dict:
     """Points per written assignment, the next assignments, and readiness per exam and domain
-    with coverage, computed by :func:`certlab.report.learner_report` (the numbers of the command)."""
+    with coverage, computed by :func:`certlab.learner.report.learner_report` (the numbers of the command)."""
     report = learner_report(course, student)
     earned = scores_from_gradebook(db_url(course.root), student)
     assignments = []
@@ -65,7 +65,7 @@ def progress(course: Course, student: str) -> dict:
 
 def open_hint(course: Course, notebook: Path, exercise: str, student: str) -> dict:
     """Open (and record) the next hint level of an exercise, as ``certlab.hint`` does."""
-    from certlab.check import identify
+    from certlab.learner.check import identify
     from certlab.notebooks import read_notebook
 
     assignment = identify(course, read_notebook(notebook), notebook)

@@ -3,7 +3,7 @@
 ``python -m certlab.labext.worker NOTEBOOK [--student ID]`` prints stage lines
 (``stage: ...``) on stderr while it works and, last, one line ``certlab-result: {JSON}`` on stdout: ``{"ok": true,
 "result": {...}}`` with the check result, or ``{"ok": false, "error": ..., "advice": ...}``
-saying what went wrong and what to do. It runs :func:`certlab.check.check`, the function behind
+saying what went wrong and what to do. It runs :func:`certlab.learner.check.check`, the function behind
 the command, so the sandbox, the gradebook record and the scores are the command's.
 """
 
@@ -41,7 +41,7 @@ def stage(text: str) -> None:
 
 
 def result_dict(result) -> dict:
-    """A :class:`certlab.check.CheckResult` as JSON-able data (what the Check panel shows)."""
+    """A :class:`certlab.learner.check.CheckResult` as JSON-able data (what the Check panel shows)."""
     return {
         "notebook": str(result.notebook),
         "assignment": result.assignment,
@@ -98,7 +98,7 @@ def explain(exc: BaseException) -> dict:
 def run(notebook: str, student: str, record: bool = True) -> dict:
     try:
         stage("grading with the course's tests")
-        from certlab.check import check
+        from certlab.learner.check import check
 
         result = check(notebook, student=student, record=record)
         stage("done")
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", default="")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
-    from certlab.usage import student_id
+    from certlab.learner.usage import student_id
 
     out = run(args.notebook, args.student or student_id(), record=not args.no_record)
     from certlab.labext.jobs import RESULT_PREFIX

@@ -16,11 +16,11 @@ import nbformat
 
 from certlab.course import Course, find_root, load_skills
 from certlab.errors import CertlabError
-from certlab.form_check import FormResult, check_form, is_form, render_form
 from certlab.grading import NotebookScores, ScratchCourse
 from certlab.grading.nbgrader_io import db_url
+from certlab.learner.form_check import FormResult, check_form, is_form, render_form
+from certlab.learner.usage import hint_levels, hints_used, solutions_viewed
 from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
-from certlab.usage import hint_levels, hints_used, solutions_viewed
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -145,7 +145,7 @@ def check(
         autograded = read_notebook(mine.autograded_path)
     levels = hint_levels(ref_nb)
     used = hints_used(course.root, student)
-    from certlab.exam import time_status
+    from certlab.learner.exam import time_status
 
     result = CheckResult(path, assignment, student, hidden, record, missing=missing, flags=mine.flags)
     result.timing = time_status(nb)

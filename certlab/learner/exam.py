@@ -1,10 +1,10 @@
 """``certlab exam``: timed mock exams.
 
 - ``certlab exam start EXAM`` draws a form of the real exam's length and domain mix from the
-  exam's item bank (:mod:`certlab.form`), seeded per attempt, writes it as a notebook next to the
+  exam's item bank (:mod:`certlab.learner.form`), seeded per attempt, writes it as a notebook next to the
   learner's work, starts the clock and records the attempt in the usage log. A retired exam
   without a bank of its own uses its successor's. ``certlab check`` grades the form
-  (:mod:`certlab.form_check`).
+  (:mod:`certlab.learner.form_check`).
 - ``certlab exam start EXAM --lab`` copies the mock's hands-on lab (release/31_mock_exams/), scored
   separately by ``certlab check``; an exam whose format is ``coding`` (tf-developer) is that
   notebook alone.
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import nbformat
 
-from certlab.bank import bank_paths, load_bank, usable
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.form import Form, draw_form, form_notebook
+from certlab.learner.bank import bank_paths, load_bank, usable
+from certlab.learner.form import Form, draw_form, form_notebook
+from certlab.learner.usage import read_usage, record, student_id
 from certlab.notebooks import read_notebook
-from certlab.usage import read_usage, record, student_id
 
 MOCK_ASSIGNMENT = "31_mock_exams"
 FORM_STARTED, FORM_RESULT = "exam-form", "exam-result"

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from nbformat.v4 import new_code_cell, new_notebook
 
-from certlab.bank import LETTERS, Item, load_bank
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.form import KERNELSPEC, Form, FormItem, draw_form, key_letters, recorded_form
+from certlab.learner.bank import LETTERS, Item, load_bank
+from certlab.learner.form import KERNELSPEC, Form, FormItem, draw_form, key_letters, recorded_form
+from certlab.learner.usage import record, student_id
 from certlab.notebooks import certlab_meta
-from certlab.usage import record, student_id
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 DUMP = """import json as _json
@@ -166,7 +166,7 @@ def _digest(results: list[ItemResult]) -> str:
 
 def integrity(form: Form, nb, course: Course, bank, blueprint: dict) -> list[str]:
     """Does the recorded form match what its seed draws, and what was recorded at its start?"""
-    from certlab.exam import started_form
+    from certlab.learner.exam import started_form
 
     flags = []
     meta = nb.metadata["certlab"]["form"]
@@ -205,7 +205,7 @@ def check_form(
     FormResult
         Per-item results, the score per domain, the verdict, the timing and any integrity flags.
     """
-    from certlab.exam import FORM_RESULT, hand_ins, minutes_over, time_status
+    from certlab.learner.exam import FORM_RESULT, hand_ins, minutes_over, time_status
 
     form = recorded_form(nb)
     meta = nb.metadata["certlab"]["form"]

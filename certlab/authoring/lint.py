@@ -133,9 +133,9 @@ def lint_data(course: Course) -> list[Violation]:
 
 
 def lint_notebook(path: Path, rel: str, skills: dict, grade_ids: dict[str, str]) -> list[Violation]:
-    """Every notebook rule of :mod:`certlab.notebook_rules` for one source notebook;
+    """Every notebook rule of :mod:`certlab.authoring.notebook_rules` for one source notebook;
     ``grade_ids`` collects ids across the course."""
-    from certlab.notebook_rules import RULES, Context
+    from certlab.authoring.notebook_rules import RULES, Context
 
     try:
         nb = read_notebook(path)
@@ -176,9 +176,9 @@ def lint_skill_index(course: Course) -> list[Violation]:
 
 
 def lint_banks(course: Course, folder: Path | None = None) -> list[Violation]:
-    """Every rule of :mod:`certlab.bank_rules` on every item bank (``certlab/exams/*.yml``)."""
-    from certlab.bank import bank_paths, read_bank
-    from certlab.bank_rules import lint_bank
+    """Every rule of :mod:`certlab.authoring.bank_rules` on every item bank (``certlab/exams/*.yml``)."""
+    from certlab.authoring.bank_rules import lint_bank
+    from certlab.learner.bank import bank_paths, read_bank
 
     out = []
     for exam, path in bank_paths(folder).items():

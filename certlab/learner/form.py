@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from certlab.bank import LETTERS, Bank, Item
-from certlab.bank_rules import CHOOSE
+from certlab.authoring.bank_rules import CHOOSE
 from certlab.errors import CertlabError
+from certlab.learner.bank import LETTERS, Bank, Item
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
@@ -70,7 +70,7 @@ def draw_form(bank: Bank, blueprint: dict, seed: int) -> Form:
     Parameters
     ----------
     bank : Bank
-        A well-formed bank (see :func:`certlab.bank.usable`).
+        A well-formed bank (see :func:`certlab.learner.bank.usable`).
     blueprint : dict
         The exam's blueprint: ``format.questions`` and the domains' weights.
     seed : int
@@ -240,4 +240,4 @@ def recorded_form(nb) -> Form | None:
         items = [FormItem(str(q), str(i), tuple(int(x) for x in order)) for q, i, order in meta["items"]]
         return Form(str(meta["exam"]), int(meta["seed"]), items)
     except (KeyError, TypeError, ValueError):
-        raise CertlabError("the form's metadata is damaged (certlab.form); start a new form") from None
+        raise CertlabError("the form's metadata is damaged (certlab.learner.form); start a new form") from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from certlab.course import Course
 from certlab.grading.nbgrader_io import db_url
-from certlab.mastery import exam_result, scores_from_gradebook, skill_stats
+from certlab.learner.mastery import exam_result, scores_from_gradebook, skill_stats
 
 
 def students(db: str) -> list[str]:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from certlab.bank import STRATEGIES, Bank, Item, play
+from certlab.learner.bank import STRATEGIES, Bank, Item, play
 
 MAX_LONGEST_SHARE = 0.30
 MIN_IN_RANGE_SHARE = 0.60
@@ -96,7 +96,7 @@ def lint_bank(bank: Bank, blueprint: dict | None, skills: dict) -> list[Problem]
     Parameters
     ----------
     bank : Bank
-        The bank (see :func:`certlab.bank.read_bank`).
+        The bank (see :func:`certlab.learner.bank.read_bank`).
     blueprint : dict or None
         The exam's blueprint, with its ``format`` block and domains.
     skills : dict
@@ -115,7 +115,7 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@rule("structure", "give every item the fields of the bank format (certlab/bank.py) with valid values")
+@rule("structure", "give every item the fields of the bank format (certlab/learner/bank.py) with valid values")
 def structure(ctx):
     for p in ctx.bank.problems:
         yield "", p

@@ -1,7 +1,7 @@
 """The course rules for one source notebook, one function each, in a registry.
 
 A rule takes the :class:`Context` of a notebook and yields ``(where, message, fix)`` for every
-violation it finds; :func:`certlab.lint.lint_notebook` runs them all in registry order. A new rule
+violation it finds; :func:`certlab.authoring.lint.lint_notebook` runs them all in registry order. A new rule
 is a decorated function here plus a breaking fixture in ``tests/test_lint.py``.
 """
 

@@ -122,10 +122,10 @@ def run_notebook(path: str | Path, timeout: int = 600, workdir: str | Path | Non
 
 
 def main(argv=None) -> int:
-    """``python -m certlab.execute NOTEBOOK...``: run each and print seconds and peak MB."""
+    """``python -m certlab.bench.execute NOTEBOOK...``: run each and print seconds and peak MB."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m certlab.execute")
+    parser = argparse.ArgumentParser(prog="python -m certlab.bench.execute")
     parser.add_argument("notebooks", nargs="+")
     parser.add_argument("--timeout", type=int, default=600)
     args = parser.parse_args(argv)

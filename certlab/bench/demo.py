@@ -18,7 +18,7 @@ from rich.table import Table
 from certlab.course import Course
 from certlab.errors import CertlabError
 from certlab.grading import ScratchCourse, reference_notebook, release_notebook
-from certlab.mastery import exam_result, scores_from_gradebook, skill_stats
+from certlab.learner.mastery import exam_result, scores_from_gradebook, skill_stats
 from certlab.notebooks import certlab_meta, is_answer
 
 DEMO_ASSIGNMENT = "02_linear_algebra"

@@ -1,6 +1,6 @@
 """``certlab report``: mastery per skill, per exam domain, and readiness per exam, with coverage.
 
-The figures follow docs/architecture.md (see ``certlab.mastery``). Every readiness figure is shown beside its
+The figures follow docs/architecture.md (see ``certlab.learner.mastery``). Every readiness figure is shown beside its
 coverage, retired or closed exams are labelled with their successor, and the report ends with the
 weakest domains and the next assignments to do. ``--html FILE`` writes a self-contained page with
 the charts embedded as images.
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.exam import MockSummary, mock_summary
 from certlab.grading.nbgrader_io import db_url
-from certlab.mastery import ExamResult, SkillStat, exam_result, scores_from_gradebook, skill_stats
-from certlab.usage import hints_used, solutions_viewed
+from certlab.learner.exam import MockSummary, mock_summary
+from certlab.learner.mastery import ExamResult, SkillStat, exam_result, scores_from_gradebook, skill_stats
+from certlab.learner.usage import hints_used, solutions_viewed
 
 
 @dataclass

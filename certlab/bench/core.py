@@ -26,8 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from certlab.bench.demo import half_answered
 from certlab.course import Course
-from certlab.demo import half_answered
 from certlab.grading import reference_notebook, release_notebook
 
 ADDRESS = re.compile(r"0x[0-9a-f]+")

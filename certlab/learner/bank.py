@@ -21,7 +21,7 @@ from it and ``certlab check`` grades them against it. The file format::
         source: "Vendor page title, https://..."
 
 This module reads and validates banks and plays the guessing strategies the lint rules
-(:mod:`certlab.bank_rules`) hold every bank against.
+(:mod:`certlab.authoring.bank_rules`) hold every bank against.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import statistics
 
+from certlab.bench.execute import run_notebook
 from certlab.course import Course
 from certlab.errors import CertlabError
-from certlab.execute import run_notebook
 from certlab.grading.sandbox import sandboxed
 
 MEMORY_BUDGET_MB = 1536
@@ -28,7 +28,7 @@ def time_budget(course: Course, assignment: str) -> int:
 def bench_notebooks(course: Course, assignments: list[str], repeat: int, memory_limit: str, console) -> int:
     from rich.table import Table
 
-    from certlab import bench
+    from certlab.bench import core as bench
 
     ids = assignments or [a.id for a in course.written]
     for a in ids:

@@ -64,7 +64,7 @@ class Step:
 
 def course_root() -> Path:
     """:func:`certlab.course.find_root`, else the course this package was installed from (so that
-    a notebook also runs from a scratch copy of ``notebooks/``, as ``certlab.execute`` makes)."""
+    a notebook also runs from a scratch copy of ``notebooks/``, as ``certlab.bench.execute`` makes)."""
     try:
         return find_root()
     except CertlabError:
