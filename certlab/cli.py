@@ -21,6 +21,7 @@ def _console(stderr: bool = False):
 
 
 def cmd_build(args) -> int:
+    """certlab build [ASSIGNMENT...] [--check]: release/ from source/ through nbgrader."""
     from certlab.authoring.build import build
     from certlab.course import Course
 
@@ -43,6 +44,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_lint(args) -> int:
+    """certlab lint: every course rule; exit 1 when anything is violated."""
     from certlab.authoring.lint import lint
     from certlab.course import Course
 
@@ -60,6 +62,7 @@ def cmd_lint(args) -> int:
 
 
 def cmd_check(args) -> int:
+    """certlab check NOTEBOOK: grade it with the hidden tests, with reasons and hints."""
     from certlab.learner.check import check, render
     from certlab.learner.usage import student_id
 
@@ -69,6 +72,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
+    """certlab grade: autograde every submission of the course, in parallel or on Dask."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -124,6 +128,7 @@ def cmd_grade(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """certlab report: mastery and readiness for a learner, or the cohort view."""
     from certlab.course import Course
     from certlab.learner.report import learner_report, render_html, render_terminal
     from certlab.learner.usage import student_id
@@ -142,6 +147,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    """certlab bench grade|notebooks|check: the benchmarks the README quotes."""
     from certlab.bench import core as bench
     from certlab.course import Course
 
@@ -171,6 +177,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_exam(args) -> int:
+    """certlab exam: start a timed mock-exam form (or list the exams)."""
     from certlab.course import Course
     from certlab.learner.exam import exam_overview, is_coding, start_form, start_lab
 
@@ -207,12 +214,14 @@ def cmd_exam(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    """certlab demo: grade three learners on a scratch copy and print what it shows."""
     from certlab.bench.demo import run_demo
 
     return run_demo(Path(args.root) if args.root else None, exam=args.exam, keep=args.keep)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: one subcommand per command, -v for verbosity."""
     parser = argparse.ArgumentParser(prog="certlab", description="Graded practice for ML certifications, on nbgrader.")
     parser.add_argument("--version", action="version", version=f"certlab {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv for debug logs)")
@@ -295,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the certlab command; returns the exit code (0 ok, 1 failed checks, 2 bad usage)."""
     from certlab.grading.nbgrader_io import skip_slow_optional_imports, venv_on_path
 
     skip_slow_optional_imports()

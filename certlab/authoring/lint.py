@@ -30,6 +30,7 @@ class Violation:
 
 
 def lint_manifest(course: Course) -> list[Violation]:
+    """Rules for course.yml against the folders: order, ids, statuses, prerequisites."""
     out = []
     manifest = "course.yml"
     ids = [a.id for a in course.assignments]
@@ -120,6 +121,7 @@ def lint_manifest(course: Course) -> list[Violation]:
 
 def lint_data(course: Course) -> list[Violation]:
     # The taxonomy names the assignments of its own course; another course only borrows the ids.
+    """Every data file matches its checksum."""
     own = load_yaml(SKILLS_FILE).get("course_id") == course.manifest.get("course_id")
     ids = {a.id for a in course.assignments} if own else None
     out = [
@@ -195,6 +197,7 @@ def lint_banks(course: Course, folder: Path | None = None) -> list[Violation]:
 
 
 def lint(course: Course) -> list[Violation]:
+    """Every rule of the course: manifest, skills, blueprints, notebooks, data and item banks."""
     violations = lint_manifest(course) + lint_data(course) + lint_banks(course)
     grade_ids: dict[str, str] = {}
     for a in course.written:

@@ -70,6 +70,7 @@ def _timed(cmd: list[str], cwd: Path, env: dict) -> float:
 
 
 def cell_scores(db_path: Path) -> dict[tuple[str, str, str], float]:
+    """Every cell score of a gradebook: (student, notebook, grade id) -> score."""
     from certlab.grading.nbgrader_io import open_gradebook
 
     out = {}
@@ -96,6 +97,7 @@ def notebook_fingerprint(path: Path) -> list:
 
 
 def compare_courses(a: Path, b: Path) -> tuple[bool, bool]:
+    """Whether two graded courses have the same cell scores and the same autograded notebooks."""
     scores_same = cell_scores(a / "gradebook.db") == cell_scores(b / "gradebook.db")
     files_a = sorted(p.relative_to(a) for p in (a / "autograded").rglob("*.ipynb"))
     files_b = sorted(p.relative_to(b) for p in (b / "autograded").rglob("*.ipynb"))
@@ -106,6 +108,7 @@ def compare_courses(a: Path, b: Path) -> tuple[bool, bool]:
 
 
 def bench_grade(course: Course, assignment: str, students: int, jobs: int, repeat: int, console) -> dict:
+    """`certlab bench grade`: nbgrader autograde against certlab grade on one synthetic cohort, median of runs."""
     env = _env(course)
     runs = []
     for _ in range(repeat):
@@ -147,6 +150,7 @@ def bench_grade(course: Course, assignment: str, students: int, jobs: int, repea
 
 
 def save(course: Course, name: str, summary: dict) -> Path:
+    """Write a benchmark summary as JSON under benchmarks/results/ and return its path."""
     folder = course.root / "benchmarks" / "results"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"

@@ -47,6 +47,7 @@ def pct(value: float | None) -> str:
 
 
 def run_demo(root: Path | None, exam: str, keep: bool = False, assignment: str = DEMO_ASSIGNMENT) -> int:
+    """`certlab demo`: three learners graded on a scratch copy; prints the gradebook and readiness."""
     console = Console(highlight=False)
     course = Course(root)
     if exam not in course.blueprints:

@@ -16,16 +16,18 @@ from certlab.errors import CertlabError
 from certlab.grading.sandbox import sandboxed
 
 MEMORY_BUDGET_MB = 1536
-HEAVY_TRACKS = {"tensorflow", "pytorch"}
+HEAVY_TRACKS = {"tensorflow", "pytorch", "genai"}
 HEAVY_ASSIGNMENTS = {"21_spark_ml", "31_mock_exams"}
 
 
 def time_budget(course: Course, assignment: str) -> int:
+    """The wall-time budget of an assignment: 120 s for deep learning, Spark and generative AI, 60 s otherwise."""
     a = course.assignment(assignment)
     return 120 if a.track in HEAVY_TRACKS or a.id in HEAVY_ASSIGNMENTS else 60
 
 
 def bench_notebooks(course: Course, assignments: list[str], repeat: int, memory_limit: str, console) -> int:
+    """`certlab bench notebooks`: every reference solution in a sandboxed kernel, against its budget."""
     from rich.table import Table
 
     from certlab.bench import core as bench

@@ -120,35 +120,83 @@ def check(
     student: str = "",
     record: bool = True,
 ) -> CheckResult | FormResult:
+    """``certlab check``: grade one notebook as the instructor would, with reasons and hints.
+
+    Parameters
+    ----------
+    path
+        The learner's notebook (anywhere; its assignment is recognised by its id or cells).
+    root
+        The course folder; by default the one around ``path`` (or the working folder).
+    student
+        The learner id under which the attempt is recorded.
+    record
+        Write the attempt to the course's gradebook (``False`` grades in a scratch gradebook).
+
+    Returns
+    -------
+    CheckResult or FormResult
+        Per exercise: score, reason and the next hint; a mock-exam form gets its own result.
+        The learner's file is never changed.
+    """
     path = Path(path).resolve()
     nb = read_notebook(path)
-    try:
-        course = Course(root or find_root(path.parent))
-    except CertlabError:
-        course = Course(root or find_root())
+    course = _course_of(path, root)
     if is_form(nb):  # a mock-exam form: graded against its item bank, no notebook tests
         return check_form(path, nb, course, student, record)
     assignment = identify(course, nb, path)
-    source = course.source_dir / assignment
-    hidden = source.is_dir() and any(source.glob("*.ipynb"))
-    tests_from = source if hidden else course.release_dir / assignment
+    tests_from, hidden = _tests_of(course, assignment)
     reference = {p.stem: read_notebook(p) for p in sorted(tests_from.glob("*.ipynb"))}
     name = pick_notebook(reference, nb, path)
     ref_nb = reference[name]
+    mine, autograded = _grade(course, assignment, tests_from, student, record, name, nb)
+    result = CheckResult(
+        path, assignment, student, hidden, record, missing=_missing_tests(ref_nb, nb), flags=mine.flags
+    )
+    from certlab.learner.exam import time_status
+
+    result.timing = time_status(nb)
+    result.results = _exercise_results(course, assignment, student, ref_nb, mine, autograded)
+    result.solutions_viewed = sorted(e for a, e in solutions_viewed(course.root, student) if a == assignment)
+    return result
+
+
+def _course_of(path: Path, root: str | Path | None) -> Course:
+    try:
+        return Course(root or find_root(path.parent))
+    except CertlabError:
+        return Course(root or find_root())
+
+
+def _tests_of(course: Course, assignment: str) -> tuple[Path, bool]:
+    """Where the test cells come from: source/ (hidden tests too) when the course has it, else
+    release/ (visible tests only); and whether the hidden tests are in."""
+    source = course.source_dir / assignment
+    hidden = source.is_dir() and any(source.glob("*.ipynb"))
+    return (source if hidden else course.release_dir / assignment), hidden
+
+
+def _missing_tests(ref_nb, nb) -> list[str]:
+    """Test cells of the reference that the learner's notebook lacks (deleted or renamed)."""
     wanted = {nbgrader_meta(c).get("grade_id") for c in ref_nb.cells if is_test(c)}
     present = {nbgrader_meta(c).get("grade_id") for c in nb.cells if is_test(c)}
-    missing = sorted(wanted - present)
+    return sorted(wanted - present)
+
+
+def _grade(course: Course, assignment: str, tests_from: Path, student: str, record: bool, name: str, nb):
+    """nbgrader in a scratch course (sandboxed, with canaries): the scores and the autograded notebook."""
     db = db_url(course.root) if record else None
     with ScratchCourse(course, assignment, db_url=db, source=tests_from) as scratch:
         scores: list[NotebookScores] = scratch.grade(student, {name: nbformat.from_dict(nb)})
         mine = next(s for s in scores if s.notebook == name)
-        autograded = read_notebook(mine.autograded_path)
+        return mine, read_notebook(mine.autograded_path)
+
+
+def _exercise_results(course: Course, assignment: str, student: str, ref_nb, mine, autograded) -> list:
+    """One :class:`ExerciseResult` per test cell: score, the reason for a failure, the next hint."""
     levels = hint_levels(ref_nb)
     used = hints_used(course.root, student)
-    from certlab.learner.exam import time_status
-
-    result = CheckResult(path, assignment, student, hidden, record, missing=missing, flags=mine.flags)
-    result.timing = time_status(nb)
+    out = []
     for cell in ref_nb.cells:
         if not is_test(cell):
             continue
@@ -168,12 +216,12 @@ def check(
                 if opened < n_levels
                 else "all hints read"
             )
-        result.results.append(ExerciseResult(exercise, gid, score, max_score, reason, nxt))
-    result.solutions_viewed = sorted(e for a, e in solutions_viewed(course.root, student) if a == assignment)
-    return result
+        out.append(ExerciseResult(exercise, gid, score, max_score, reason, nxt))
+    return out
 
 
 def render(result: CheckResult, console) -> None:
+    """Print a check result: per exercise the points, the reason and the next hint."""
     from rich.table import Table
 
     if isinstance(result, FormResult):

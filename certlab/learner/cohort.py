@@ -77,6 +77,7 @@ def heatmap_png(header: list[str], rows: list[dict]) -> str:
 
 
 def cohort_report(course: Course, exam: str | None, csv_path: str | None, html_path: str | None, console) -> int:
+    """`certlab report --cohort`: readiness per student and a skill heatmap, as CSV and HTML."""
     from rich.table import Table
 
     db = db_url(course.root)

@@ -32,6 +32,7 @@ print(_json.dumps({str(k): sorted(v) if isinstance(v, set) else v for k, v in an
 
 
 def is_form(nb) -> bool:
+    """Is this notebook a mock-exam form written by `certlab exam start`?"""
     return bool(nb.metadata.get("certlab", {}).get("form"))
 
 
@@ -149,6 +150,7 @@ def parse_response(value, item: Item) -> tuple[str, str]:
 
 
 def grade(form: Form, bank, answers: dict, errors: dict[str, str]) -> list[ItemResult]:
+    """Grade a mock-exam form against its item bank: total, pass/fail, per domain, and every missed item."""
     out = []
     for f in form.items:
         item = bank.item(f.item_id)
@@ -248,6 +250,7 @@ def check_form(
 
 
 def render_form(result: FormResult, console, skills: dict | None = None) -> None:
+    """Print a graded form with the rationale of every missed item."""
     from rich.markup import escape
     from rich.table import Table
 

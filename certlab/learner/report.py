@@ -55,6 +55,7 @@ def next_assignments(course: Course, result: ExamResult, earned: dict[str, float
 
 
 def learner_report(course: Course, student: str, exam: str | None = None, db: str | None = None) -> LearnerReport:
+    """Mastery per skill, per exam domain, readiness and coverage for one learner (and mock-exam results)."""
     blueprints = course.blueprints
     if exam and exam not in blueprints:
         raise CertlabError(f"unknown exam {exam!r}; choose one of {', '.join(sorted(blueprints))}")
@@ -119,6 +120,7 @@ def render_mocks(m: MockSummary, console) -> None:
 
 
 def render_terminal(course: Course, report: LearnerReport, console, exam: str | None = None) -> None:
+    """Print a learner report as tables."""
     from rich.table import Table
 
     bps = course.blueprints
@@ -203,6 +205,7 @@ def charts(report: LearnerReport) -> list[tuple[str, str]]:
 
 
 def render_html(course: Course, report: LearnerReport) -> str:
+    """Write a learner report as one self-contained HTML page with its charts."""
     rows = []
     for r in report.exams:
         label = html.escape(exam_label(course.blueprints[r.exam_id]))
