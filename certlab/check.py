@@ -132,6 +132,11 @@ def check(
     reference = {p.stem: read_notebook(p) for p in sorted(tests_from.glob("*.ipynb"))}
     name = pick_notebook(reference, nb, path)
     ref_nb = reference[name]
+    from certlab.java import java_problem, needs_java
+
+    if needs_java(ref_nb) and (no_java := java_problem()):
+        # Every cell would fail after the setup cell: say why once; nothing is graded or recorded.
+        raise CertlabError(f"{assignment} was not graded. {no_java}")
     wanted = {nbgrader_meta(c).get("grade_id") for c in ref_nb.cells if is_test(c)}
     present = {nbgrader_meta(c).get("grade_id") for c in nb.cells if is_test(c)}
     missing = sorted(wanted - present)
