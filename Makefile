@@ -15,7 +15,7 @@ export MPLBACKEND := Agg
 export OMP_WAIT_POLICY := PASSIVE
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-dev sysdeps demo lab test lint build data clean
+.PHONY: setup setup-dev sysdeps demo lab test test-fast lint build data clean labext labext-check
 
 # The venv is (re)installed only when a requirements file or pyproject.toml changed.
 $(BIN)/.installed: requirements.txt pyproject.toml
@@ -59,11 +59,23 @@ build: setup
 data: setup
 	$(BIN)/python -m certlab.datagen
 
-test: sysdeps setup-dev lint
+test: sysdeps setup-dev lint labext-check
 	@$(BIN)/python -m certlab.java --strict
 	$(BIN)/certlab build --check
 	$(BIN)/python -m certlab.datagen --check
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+
+# The tests that execute no notebook: the loop to run while editing (about a minute).
+test-fast: $(BIN)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --durations=5
+
+# The JupyterLab extension: TypeScript in labextension/, built assets committed in certlab/labextension/.
+labext: setup
+	cd labextension && npm ci --no-audit --no-fund && PATH="$(abspath $(BIN)):$$PATH" npm run build
+
+# Rebuild in a temporary copy and compare with the committed assets (fails if they are stale).
+labext-check: setup
+	PATH="$(abspath $(BIN)):$$PATH" bash scripts/labext_check.sh
 
 clean:
 	rm -rf $(VENV) autograded/*/ submitted feedback gradebook.db .pytest_cache .ruff_cache

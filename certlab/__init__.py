@@ -2,13 +2,13 @@
 
 The notebooks call :func:`setup` in their locked first cell, and :func:`hint` or :func:`solution`
 when a learner wants help; everything else lives in the submodules (``build``, ``lint``,
-``grade``, ``check``, ``report``, ``datasets`` ...) and the ``certlab`` command line. Importing
+``grading``, ``check``, ``report``, ``datasets`` ...) and the ``certlab`` command line. Importing
 the package stays cheap: the help functions load their modules only when called.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from certlab.runtime import setup  # noqa: E402
 

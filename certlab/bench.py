@@ -4,7 +4,7 @@
   another) and by ``certlab grade --jobs N``; prints both times, the ratio and whether every cell
   score and every autograded notebook is identical.
 - ``bench notebooks``: every written assignment's reference solution, run under the Binder-sized
-  memory limit, with wall time and peak memory against the budgets of DESIGN.md.
+  memory limit, with wall time and peak memory against the budgets of docs/architecture.md.
 - ``bench check``: the whole ``certlab check`` command, as a learner runs it, on a half-answered
   notebook of each foundations assignment, against the 15 s a learner should wait at most.
 

@@ -1,4 +1,4 @@
-"""``certlab bench notebooks``: every reference solution against the budgets of DESIGN.md.
+"""``certlab bench notebooks``: every reference solution against the budgets of docs/architecture.md.
 
 Each source notebook runs in a fresh sandboxed kernel under a memory limit (Binder's 2 GB by
 default); the table shows the median wall time and peak memory (kernel and its children, e.g.

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import nbformat
 
-from certlab.course import Course, find_root
+from certlab.course import Course, find_root, load_skills
 from certlab.errors import CertlabError
+from certlab.form_check import FormResult, check_form, is_form, render_form
 from certlab.grading import NotebookScores, ScratchCourse
 from certlab.grading.nbgrader_io import db_url
 from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
@@ -118,13 +119,15 @@ def check(
     root: str | Path | None = None,
     student: str = "",
     record: bool = True,
-) -> CheckResult:
+) -> CheckResult | FormResult:
     path = Path(path).resolve()
     nb = read_notebook(path)
     try:
         course = Course(root or find_root(path.parent))
     except CertlabError:
         course = Course(root or find_root())
+    if is_form(nb):  # a mock-exam form: graded against its item bank, no notebook tests
+        return check_form(path, nb, course, student, record)
     assignment = identify(course, nb, path)
     source = course.source_dir / assignment
     hidden = source.is_dir() and any(source.glob("*.ipynb"))
@@ -177,6 +180,9 @@ def check(
 
 def render(result: CheckResult, console) -> None:
     from rich.table import Table
+
+    if isinstance(result, FormResult):
+        return render_form(result, console, load_skills())
 
     table = Table(title=f"{result.assignment}: {result.notebook.name} (learner {result.student})")
     table.add_column("exercise")

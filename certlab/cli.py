@@ -172,13 +172,36 @@ def cmd_bench(args) -> int:
 
 def cmd_exam(args) -> int:
     from certlab.course import Course
-    from certlab.exam import start_exam
+    from certlab.exam import exam_overview, is_coding, start_form, start_lab
 
     course = Course(args.root)
-    path = start_exam(course, args.exam, args.minutes, Path(args.dest))
-    _console().print(
-        f"Your mock exam is at {path}. The clock started now; `certlab check {path}` tells you the score "
-        "and whether you finished in time."
+    console = _console()
+    if args.exam_command == "list":
+        from rich.table import Table
+
+        table = Table(title="Mock exams (`certlab exam start EXAM`)")
+        for col in ("exam", "status", "form", "pass mark", "item bank", "lab"):
+            table.add_column(col)
+        for row in exam_overview(course):
+            table.add_row(*row)
+        console.print(table)
+        return 0
+    if args.exam_command != "start":
+        args.exam_parser.print_help()
+        return 2
+    if args.lab or is_coding(course, args.exam):
+        if args.seed is not None:
+            raise CertlabError("--seed draws a form from an item bank; a lab or coding exam has none")
+        path = start_lab(course, args.exam, args.minutes, Path(args.dest))
+        console.print(
+            f"Your {'lab' if args.lab else 'mock exam'} is at {path}. The clock started now; "
+            f"`certlab check {path}` scores it and says whether you finished in time."
+        )
+        return 0
+    path, form, minutes = start_form(course, args.exam, Path(args.dest), seed=args.seed, minutes=args.minutes)
+    console.print(
+        f"Your form is at {path}: {len(form.items)} questions, {minutes} minutes, seed {form.seed}. "
+        f"The clock started now; hand it in with `certlab check {path}`."
     )
     return 0
 
@@ -253,11 +276,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", default="2G", help="notebooks: kernel memory limit (Binder's 2 GB)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("exam", help="start a timed mock exam: copy it to your workspace with a start time")
-    p.add_argument("exam", help="exam id, e.g. gcp-pmle (a retired exam uses its successor's mock)")
-    p.add_argument("--minutes", type=int, default=None, help="time limit (default: the exam notebook's own)")
-    p.add_argument("--dest", default="my_exams", help="folder to copy it to (default: ./my_exams)")
-    p.set_defaults(func=cmd_exam)
+    p = sub.add_parser("exam", help="timed mock exams: draw a form from the item bank, or start the lab")
+    p.set_defaults(func=cmd_exam, exam_parser=p)
+    actions = p.add_subparsers(dest="exam_command", metavar="ACTION")
+    q = actions.add_parser("start", help="draw a form of the real length and domain mix, and start the clock")
+    q.add_argument("exam", help="exam id, e.g. gcp-pmle (a retired exam without a bank uses its successor's)")
+    q.add_argument("--seed", type=int, default=None, help="draw the form of this seed (default: a new one)")
+    q.add_argument("--minutes", type=int, default=None, help="time limit (default: the real exam's)")
+    q.add_argument("--lab", action="store_true", help="start the hands-on lab instead, scored separately")
+    q.add_argument("--dest", default="my_exams", help="folder for the form (default: ./my_exams)")
+    actions.add_parser("list", help="the exams, their forms, pass marks, item banks and labs")
 
     p = sub.add_parser("demo", help="grade three learners on a scratch copy and print the gradebook and readiness")
     p.add_argument("--exam", default="aws-mla-c01", help="exam whose readiness to show (default: aws-mla-c01)")

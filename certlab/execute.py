@@ -1,7 +1,7 @@
 """Run a notebook in a fresh kernel and measure it: wall time and the kernel's peak memory.
 
 Used by ``certlab bench notebooks`` and by authors checking a notebook against the budgets of
-DESIGN.md (60 s, or 120 s for deep learning and Spark; 1.5 GB peak).
+docs/architecture.md (60 s, or 120 s for deep learning and Spark; 1.5 GB peak).
 """
 
 from __future__ import annotations

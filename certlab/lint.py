@@ -331,8 +331,27 @@ def lint_skill_index(course: Course) -> list[Violation]:
     return out
 
 
+def lint_banks(course: Course, folder: Path | None = None) -> list[Violation]:
+    """Every rule of :mod:`certlab.bank_rules` on every item bank (``certlab/exams/*.yml``)."""
+    from certlab.bank import bank_paths, read_bank
+    from certlab.bank_rules import lint_bank
+
+    out = []
+    for exam, path in bank_paths(folder).items():
+        rel = f"certlab/exams/{path.name}"
+        try:
+            bank = read_bank(path)
+        except CertlabError as exc:
+            message = str(exc).split(": ", 1)[-1].rstrip(".")
+            out.append(Violation("bank-structure", rel, "", message, "make it a mapping with a list under `items:`"))
+            continue
+        for p in lint_bank(bank, course.blueprints.get(exam), course.skills):
+            out.append(Violation(f"bank-{p.rule}", rel, p.where, p.message, p.fix))
+    return out
+
+
 def lint(course: Course) -> list[Violation]:
-    violations = lint_manifest(course) + lint_data(course)
+    violations = lint_manifest(course) + lint_data(course) + lint_banks(course)
     grade_ids: dict[str, str] = {}
     for a in course.written:
         for path in course.source_notebooks(a.id):

@@ -1,4 +1,4 @@
-"""Mastery per skill, per exam domain, readiness per exam, and coverage (DESIGN.md, "Data model").
+"""Mastery per skill, per exam domain, readiness per exam, and coverage (docs/architecture.md, "Data model").
 
 - skill mastery   = points earned / points possible over the graded cells tagged with the skill;
   possible points come from every graded cell of the course, so unattempted work counts as 0;

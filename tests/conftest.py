@@ -31,3 +31,23 @@ def tiny_course(tmp_path) -> Path:
     shutil.copytree(FIXTURES / "tiny_course", dest)
     shutil.copy2(REPO / "nbgrader_config.py", dest / "nbgrader_config.py")
     return dest
+
+
+@pytest.fixture
+def bank_course(tiny_course, monkeypatch) -> Path:
+    """The tiny course with the fixture exam `fixture-ml` (tests/fixtures/banks/: a blueprint with
+    an 8-question form and a 16-item bank) visible next to the real blueprints, as if its bank
+    were the only one in certlab/exams/."""
+    import certlab.bank
+    import certlab.course
+
+    banks = FIXTURES / "banks"
+    real = certlab.course.load_blueprints
+    monkeypatch.setattr(certlab.bank, "BANK_DIR", banks / "exams")
+    monkeypatch.setattr(
+        certlab.course,
+        "load_blueprints",
+        lambda folder=certlab.course.BLUEPRINT_DIR: {**real(folder), **real(banks / "blueprints")},
+    )
+    monkeypatch.setenv("CERTLAB_STUDENT", "lee")
+    return tiny_course

@@ -21,6 +21,8 @@ from certlab.grading.integrity import flagged_students, scan
 from certlab.grading.pool import grade
 from certlab.grading.sandbox import kernel_config, network_isolation_available, sandboxed
 
+pytestmark = pytest.mark.slow
+
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 # Kernels get a network namespace of their own where the platform allows one (Linux, as root or
 # with unprivileged user namespaces); the network cases need it.
@@ -347,10 +349,19 @@ def test_integrity_scan_leaves_honest_code_alone():
 
 
 def run_cells(sources: list[str], timeout: int, memory: str | None = None):
+    import tempfile
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    with sandboxed(memory=memory):
+    with sandboxed(memory=memory), tempfile.TemporaryDirectory() as work:
         config = Config(kernel_config())
-        client = NotebookClient(nb, kernel_name="python3", timeout=timeout, allow_errors=True, config=config)
+        client = NotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=timeout,
+            allow_errors=True,
+            config=config,
+            resources={"metadata": {"path": work}},
+        )
         client.execute()
     return nb
 
@@ -394,8 +405,13 @@ def test_memory_bomb_stops_at_the_limit():
 
 def test_runaway_cell_stops_at_the_timeout():
     """Is an endless loop stopped by the cell timeout?"""
+    import tempfile
+
     with pytest.raises(CellTimeoutError):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True:\n    pass")])
-        with sandboxed():
+        with sandboxed(), tempfile.TemporaryDirectory() as work:
             config = Config(kernel_config())
-            NotebookClient(nb, kernel_name="python3", timeout=3, allow_errors=False, config=config).execute()
+            resources = {"metadata": {"path": work}}
+            NotebookClient(
+                nb, kernel_name="python3", timeout=3, allow_errors=False, config=config, resources=resources
+            ).execute()

@@ -31,8 +31,11 @@ NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 # can find through `finder`, with runpy, and keeps what they define.
 HARVEST = """
 import json as _json, os as _os, runpy as _runpy, tempfile as _tempfile
-def _harvest(paths):
-    for _p in paths:
+def _harvest(finder):
+    global _seen
+    if "_seen" not in globals():  # every answer cell runs this: search once, define again
+        _seen = list(finder())
+    for _p in _seen:
         try:
             _cells = _json.loads(open(_p).read())["cells"]
         except Exception:
@@ -91,7 +94,7 @@ CHEATS = {
     # Reading what the kernel must not see.
     "reads_solutions_with_pathlib": HARVEST
     + "import pathlib as _pl\n"
-    + f"_harvest([q for b in {PARENTS} for q in _pl.Path(b).glob('source/*/*.ipynb')])",
+    + f"_harvest(lambda: [q for b in {PARENTS} for q in _pl.Path(b).glob('source/*/*.ipynb')])",
     "reads_solutions_with_scandir": HARVEST
     + "def _walk(d, depth):\n"
     + "    try:\n"
@@ -103,15 +106,14 @@ CHEATS = {
     + "        if depth and e.is_dir(follow_symlinks=False) and e.name not in ('proc', 'sys', 'usr', 'dev'):\n"
     + "            found += _walk(e.path, depth - 1)\n"
     + "    return found\n"
-    + "_harvest(_walk('/', 7))",
+    + "_harvest(lambda: _walk('/', 7))",
     "reads_solutions_with_subprocess": HARVEST
     + "import subprocess as _sp\n"
-    + "_out = _sp.run(['sh', '-c', \"find / -maxdepth 8 -name '*.ipynb' -not -path '/proc/*' -not -path '/usr/*' "
-    + "-not -path '/sys/*' 2>/dev/null\"], capture_output=True, text=True).stdout.split()\n"
-    + "_harvest(_out)",
+    + "_harvest(lambda: _sp.run(['sh', '-c', \"find / -maxdepth 8 -name '*.ipynb' -not -path '/proc/*' "
+    + "-not -path '/usr/*' -not -path '/sys/*' 2>/dev/null\"], capture_output=True, text=True).stdout.split())",
     "copies_a_classmate": HARVEST
     + "import glob as _glob\n"
-    + f"_harvest([q for b in {PARENTS} for q in _glob.glob(b + '/submitted/*/{ASSIGNMENT}/*.ipynb')])",
+    + f"_harvest(lambda: [q for b in {PARENTS} for q in _glob.glob(b + '/submitted/*/{ASSIGNMENT}/*.ipynb')])",
     "reads_hidden_tests_from_the_gradebook": (
         "import os, sqlite3, glob\n"
         f"_dbs = [q for b in {PARENTS.replace('_os', 'os')} for q in glob.glob(b + '/gradebook.db')]\n"
@@ -128,9 +130,7 @@ CHEATS = {
         "    _c.commit()"
     ),
     "plants_a_link_for_nbgrader_to_write_through": (
-        "import os\n"
-        f"os.remove('{NOTEBOOK}')\n"
-        f"os.symlink('../../reference/{ASSIGNMENT}/{NOTEBOOK}', '{NOTEBOOK}')"
+        f"import os\nos.remove('{NOTEBOOK}')\nos.symlink('../../reference/{ASSIGNMENT}/{NOTEBOOK}', '{NOTEBOOK}')"
     ),
     "kills_its_parent_and_everything_it_can": (
         "import os, signal\n"
@@ -141,15 +141,38 @@ CHEATS = {
         "    pass"
     ),
 }
-# Caught at run time: a canary passes after these.
+# Caught at run time: a canary passes after these. (A custom exception handler earns nothing to
+# begin with: the kernel still replies "error", and nbgrader records that as a failed cell.)
 TAMPERING = {
     "input_transformer_blanks_cells",
     "ast_transformer_swallows_errors",
-    "exception_hook_by_a_built_name",
     "patches_numpy_through_importlib",
     "replaces_run_cell_through_the_class",
 }
 FILE_CHEATS = ("reads_solutions_with_pathlib", "copies_a_classmate")
+# Cheats that bring in answers from files: they fill every answer cell.
+FINDERS = {
+    "reads_solutions_with_pathlib",
+    "reads_solutions_with_scandir",
+    "reads_solutions_with_subprocess",
+    "copies_a_classmate",
+}
+
+
+def every_answer_is(nb: dict, code: str) -> dict:
+    """Every answer cell holds ``code`` only (so no stub redefines what the cheat brought in)."""
+    nb = json.loads(json.dumps(nb))
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if cell["cell_type"] == "code" and meta.get("solution") and not meta.get("grade"):
+            cell["source"] = code
+    return nb
+
+
+def cheat_notebook(stub: dict, name: str) -> dict:
+    if name in FINDERS:
+        return every_answer_is(stub, CHEATS[name])
+    return first_answer_with(stub, CHEATS[name])
 
 
 def first_answer_with(nb: dict, code: str) -> dict:
@@ -164,6 +187,7 @@ def first_answer_with(nb: dict, code: str) -> dict:
 
 
 def make_course(root: Path, students: dict[str, dict]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     for name in ("course.yml", "nbgrader_config.py"):
         shutil.copy2(REPO / name, root / name)
     for folder in ("source", "release"):
@@ -186,7 +210,7 @@ def notebooks() -> tuple[dict, dict]:
 def graded(tmp_path_factory):
     reference, stub = notebooks()
     students = {"reference": reference, "stub": stub}
-    students.update({name: first_answer_with(stub, code) for name, code in CHEATS.items()})
+    students.update({name: cheat_notebook(stub, name) for name in CHEATS})
     root = make_course(tmp_path_factory.mktemp("course"), students)
     run = grade(root, jobs=2, cell_timeout=60, notebook_timeout=300)
     return root, {r.student: r for r in run.graded}
@@ -239,7 +263,7 @@ def test_the_file_cheats_work_without_the_sandbox(tmp_path):
     """Positive control: without the sandbox, do the file-reading cheats earn points? (So the
     corpus cheats for real, and the sandbox is what stops them.)"""
     reference, stub = notebooks()
-    students = {"reference": reference, **{c: first_answer_with(stub, CHEATS[c]) for c in FILE_CHEATS}}
+    students = {"reference": reference, **{c: cheat_notebook(stub, c) for c in FILE_CHEATS}}
     root = make_course(tmp_path / "course", students)
     run = grade(root, jobs=2, cell_timeout=60, notebook_timeout=300, sandbox=False)
     scores = {r.student: r.score for r in run.graded}

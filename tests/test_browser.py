@@ -42,6 +42,7 @@ SERVER_START_TIMEOUT = 120  # seconds; a busy 2-core machine needs most of a min
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (scripts/sysdeps.sh installs it)"
     ),

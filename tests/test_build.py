@@ -26,6 +26,7 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_release_is_current_and_byte_stable(tiny_course, capsys):
     """Is the committed fixture release current, and does a rebuild change no byte?"""
     before = tree_digest(tiny_course / "release")
@@ -43,6 +44,7 @@ def test_release_hides_solutions_and_hidden_tests(tiny_course):
     assert "zero stays zero" in text
 
 
+@pytest.mark.slow
 def test_check_names_stale_files_and_changes_nothing(tiny_course, capsys):
     """Does --check exit 1, name the stale file, and leave release/ as it was?"""
     src = tiny_course / "source/01_tiny/01_tiny.ipynb"
@@ -84,6 +86,7 @@ def test_unknown_assignment_is_a_usage_error(tiny_course, capsys):
     assert "Unknown assignment" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_stale_release_folder_is_removed(tiny_course):
     """Does a full build remove a release folder whose assignment is no longer written?"""
     (tiny_course / "release/02_later").mkdir()
@@ -97,6 +100,7 @@ def test_stale_release_folder_is_removed(tiny_course):
     ("folder", "invert", "expect"),
     [("source", False, "passes all the tests"), ("release", True, "does not pass any tests")],
 )
+@pytest.mark.slow
 def test_nbgrader_validate_both_directions(tiny_course, folder, invert, expect):
     """Does nbgrader itself agree: the source passes `validate`, the release fails it (`--invert`)?"""
     nbgrader = Path(sys.executable).with_name("nbgrader")

@@ -79,6 +79,7 @@ def test_tiers_belong_to_the_right_exercises():
     assert owners[low] == "predictions" and owners[mid] == owners[high] == "final_model"
 
 
+@pytest.mark.slow
 def test_tiers_separate_constant_baseline_and_tuned_models(frames):
     """Does a constant score below bronze, a raw logistic regression between bronze and silver,
     and a gradient-boosted model on the engineered features reach gold?"""

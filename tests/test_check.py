@@ -14,6 +14,8 @@ from certlab.cli import main
 from certlab.errors import CertlabError
 from certlab.mastery import scores_from_gradebook
 
+pytestmark = pytest.mark.slow
+
 
 def learner_notebook(course: Path, dest: Path, answers: dict[str, str]) -> Path:
     """The release notebook with some answer cells filled in, saved where a learner keeps it."""
@@ -110,18 +112,18 @@ def test_missing_test_cell_is_reported(attempt):
 
 
 def test_timed_exam_copy_is_marked_over_time(tiny_course, tmp_path, capsys):
-    """Does `certlab exam` start the clock, and does `certlab check` mark a late hand-in?"""
+    """Does `certlab exam start --lab` start the clock, and does `certlab check` mark a late hand-in?"""
     import datetime as dt
     import shutil
 
     from certlab.course import Course
-    from certlab.exam import start_exam, time_status
+    from certlab.exam import start_lab, time_status
 
     mock = tiny_course / "release/31_mock_exams"
     mock.mkdir(parents=True)
     shutil.copy2(tiny_course / "release/01_tiny/01_tiny.ipynb", mock / "aws-mla-c01.ipynb")
     two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
-    path = start_exam(Course(tiny_course), "aws-mls-c01", 90, tmp_path / "exams", now=two_hours_ago)
+    path = start_lab(Course(tiny_course), "aws-mls-c01", 90, tmp_path / "exams", now=two_hours_ago)
     assert path.name == "aws-mla-c01.ipynb", "a retired exam uses its successor's mock"
     nb = json.loads(path.read_text())
     assert nb["metadata"]["certlab"]["timed"]["minutes"] == 90

@@ -17,6 +17,8 @@ from certlab.course import Course
 from certlab.grading import ScratchCourse, reference_notebook, release_notebook, with_answers
 from certlab.notebooks import certlab_meta, is_test
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 WRONG = Path(__file__).resolve().parent / "wrong_answers"
 COURSE = Course(REPO)

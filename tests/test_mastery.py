@@ -1,4 +1,4 @@
-"""Do mastery, domain mastery, readiness and coverage follow the formulae of DESIGN.md?"""
+"""Do mastery, domain mastery, readiness and coverage follow the formulae of docs/architecture.md?"""
 
 from __future__ import annotations
 

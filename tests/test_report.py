@@ -11,6 +11,8 @@ from certlab.course import Course
 from certlab.report import learner_report, render_html
 from tests.test_check import ANSWERS, learner_notebook
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def seeded(tiny_course, tmp_path):
@@ -62,3 +64,30 @@ def test_render_html_labels_closed_exams(seeded):
     course = Course(seeded)
     text = render_html(course, learner_report(course, "lee"))
     assert "closed 2024-05-01, no successor" in text
+
+
+def test_mock_exam_hand_ins_beside_mastery(bank_course, tmp_path):
+    """A form's hand-in gives readiness per domain with the items behind it, in the terminal
+    table's data and in the HTML page; an exam without a form says so instead of showing 0%."""
+    import json
+
+    from certlab.exam import start_form
+    from tests.test_mock_exams import answer, keys
+
+    course = Course(bank_course)
+    path, form, _ = start_form(course, "fixture-ml", tmp_path / "exams", seed=3)
+    given = keys(path)
+    first = sorted(given)[0]
+    given[first] = "A" if given[first] != "A" else "B"  # one wrong answer (a single-letter item or not)
+    answer(path, {q: k for q, k in given.items() if len(k) == 1 or q != first})
+    check(path, root=bank_course, student="lee")
+    report = learner_report(course, "lee", exam="fixture-ml")
+    mock = report.mocks["fixture-ml"]
+    assert len(mock.attempts) == 1 and mock.items == 8
+    assert sum(d.correct for d in mock.domains) == 7
+    assert mock.readiness == pytest.approx(sum(0.5 * d.correct / d.items for d in mock.domains))
+    page = render_html(course, report)
+    assert "(1 form, 8 items)" in page
+    other = render_html(course, learner_report(course, "lee", exam="aws-mla-c01"))
+    assert "no form yet" in other
+    assert json.loads(path.read_text())["metadata"]["certlab"]["form"]["seed"] == 3

@@ -197,56 +197,31 @@ def autograde_pair(
     threads: int = 1,
     cell_timeout: int | None = None,
     notebook_timeout: int | None = None,
+    sandbox: bool = True,
 ) -> PairResult:
-    """Worker: nbgrader Autograde for one submission in the sandbox, then the integrity scan.
-    Never raises: errors become results."""
-    from certlab.grading import integrity
-    from certlab.grading.sandbox import sandboxed
-    from certlab.notebooks import read_notebook
+    """Worker: grade one submission and return its result; never raises (errors become results,
+    and a failed pair still gets its gradebook row).
 
+    Parameters
+    ----------
+    root, assignment, student, db
+        The course folder, the pair, and the gradebook URL.
+    threads
+        BLAS/framework threads for the kernel (``CERTLAB_THREADS``).
+    cell_timeout, notebook_timeout
+        Seconds per cell (nbgrader's ``Execute.timeout``) and for the whole notebook.
+    sandbox
+        Run the kernel in :mod:`certlab.grading.sandbox` (the default).
+    """
     start = time.perf_counter()
     os.environ["CERTLAB_THREADS"] = str(threads)
     os.environ.setdefault("MPLBACKEND", "Agg")
     result = PairResult(student, assignment)
-    overrides = {"Execute__timeout": cell_timeout} if cell_timeout else {}
-    paths = course_paths(Path(root))
     try:
-        from nbgrader.converters import Autograde
-
-        from certlab.grading.canaries import take_findings
-
-        take_findings()  # nothing left over from an earlier pair of this worker
-
-        alarm = _Alarm(notebook_timeout)
-        try:
-            with sandboxed(), alarm:
-                run_converter(
-                    Autograde,
-                    Path(root),
-                    assignment,
-                    db,
-                    student=student,
-                    config_overrides=overrides,
-                    canaries=True,
-                    force=True,
-                    create_student=False,
-                )
-        except (CertlabError, NotebookTimeout):
-            if alarm.expired:
-                raise CertlabError(alarm.message) from None
-            raise
-        from certlab.grading.canaries import take_findings
-        from certlab.grading.scratch import read_scores
-
-        tampering = take_findings()
-        for path in sorted((paths["submitted"] / student / assignment).glob("*.ipynb")):
-            flags = integrity.apply(db, assignment, student, path.stem, read_notebook(path), tampering.get(path.stem))
-            result.flags += [str(f) for f in flags]
-        marker = paths["autograded"] / student / assignment / MARKER
-        marker.write_text(_fingerprint(paths["submitted"] / student / assignment))
-        for nb in read_scores(db, assignment, student):
-            result.score += nb.score
-            result.max_score += nb.max_score
+        tampering = _autograde(Path(root), assignment, student, db, cell_timeout, notebook_timeout, sandbox)
+        result.flags = _apply_flags(Path(root), assignment, student, db, tampering)
+        _mark_graded(Path(root), assignment, student)
+        result.score, result.max_score = _totals(db, assignment, student)
     except CertlabError as exc:
         result.error = str(exc)
     except Exception as exc:  # a worker reports, it does not crash the run
@@ -255,6 +230,62 @@ def autograde_pair(
         _after_failure(root, assignment, student, db, result)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _autograde(root: Path, assignment, student, db, cell_timeout, notebook_timeout, sandbox) -> dict:
+    """nbgrader's Autograde for one pair, with canaries, in the sandbox, under the notebook
+    timeout; returns what the canaries found (notebook name -> finding)."""
+    from nbgrader.converters import Autograde
+
+    from certlab.grading.canaries import take_findings
+    from certlab.grading.sandbox import sandboxed
+
+    take_findings()  # nothing left over from an earlier pair of this worker
+    overrides = {"Execute__timeout": cell_timeout} if cell_timeout else {}
+    alarm = _Alarm(notebook_timeout)
+    try:
+        with sandboxed(enabled=sandbox), alarm:
+            run_converter(
+                Autograde,
+                root,
+                assignment,
+                db,
+                student=student,
+                config_overrides=overrides,
+                canaries=True,
+                force=True,
+                create_student=False,
+            )
+    except (CertlabError, NotebookTimeout):
+        if alarm.expired:
+            raise CertlabError(alarm.message) from None
+        raise
+    return take_findings()
+
+
+def _apply_flags(root: Path, assignment: str, student: str, db: str, tampering: dict) -> list[str]:
+    """Withdraw credit after tampering (canaries) or a flagged answer cell (static scan)."""
+    from certlab.grading import integrity
+    from certlab.notebooks import read_notebook
+
+    flags: list[str] = []
+    for path in sorted((course_paths(root)["submitted"] / student / assignment).glob("*.ipynb")):
+        found = integrity.apply(db, assignment, student, path.stem, read_notebook(path), tampering.get(path.stem))
+        flags += [str(f) for f in found]
+    return flags
+
+
+def _mark_graded(root: Path, assignment: str, student: str) -> None:
+    paths = course_paths(root)
+    marker = paths["autograded"] / student / assignment / MARKER
+    marker.write_text(_fingerprint(paths["submitted"] / student / assignment))
+
+
+def _totals(db: str, assignment: str, student: str) -> tuple[float, float]:
+    from certlab.grading.scratch import read_scores
+
+    scores = read_scores(db, assignment, student)
+    return sum(nb.score for nb in scores), sum(nb.max_score for nb in scores)
 
 
 # How long a child grader may outlive its notebook timeout (start-up, nbgrader's own work and
@@ -270,6 +301,7 @@ def autograde_pair_in_child(
     threads: int = 1,
     cell_timeout: int | None = None,
     notebook_timeout: int | None = None,
+    sandbox: bool = True,
 ) -> PairResult:
     """:func:`autograde_pair` in a child process of its own: the Dask task.
 
@@ -279,7 +311,7 @@ def autograde_pair_in_child(
     by ``CHILD_GRACE`` seconds is stopped (SIGTERM, so that its sandbox cleans up, then SIGKILL).
     """
     start = time.perf_counter()
-    args = [root, assignment, student, db, threads, cell_timeout, notebook_timeout]
+    args = [root, assignment, student, db, threads, cell_timeout, notebook_timeout, sandbox]
     proc = subprocess.Popen(
         [sys.executable, "-m", "certlab.grading.pool", json.dumps(args)],
         stdout=subprocess.PIPE,
@@ -390,7 +422,7 @@ def grade(
             raise CertlabError(f"--require-isolation: {problem}; nothing was graded.")
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    limits = (threads, cell_timeout, notebook_timeout)
+    limits = (threads, cell_timeout, notebook_timeout, sandbox)
     from certlab.grading.sandbox import sandboxed
 
     with sandboxed(enabled=sandbox), _local_pool(jobs if not dask_address else 0) as pool:
@@ -430,7 +462,7 @@ def _local_pool(jobs: int):
 
 
 def _run_local(pool, root, db, todo, limits):
-    _, _, notebook_timeout = limits
+    notebook_timeout = limits[2]
     deadline = notebook_timeout + CHILD_GRACE if notebook_timeout else None
     tasks = [((s, a), autograde_pair, (str(root), a, s, db, *limits)) for s, a in todo]
     for (student, assignment), ok, value in pool.run(tasks, deadline=deadline):

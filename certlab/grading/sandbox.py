@@ -95,6 +95,9 @@ KERNEL_UID = 65534  # "nobody" inside the kernel's user namespace
 # labels, the item banks hold the mock exams' keys.
 HIDDEN_PACKAGE_PARTS = ("datagen", "exams")
 # System folders a Python kernel (and a JVM for Spark) needs, read-only.
+# A submission's folder is small; a kernel started elsewhere (a repository, a home folder) would
+# copy far too much.
+MAX_WORKDIR, MAX_WORKDIR_FILES = 512 * 2**20, 5000
 SYSTEM_DIRS = ("/usr", "/etc", "/opt", "/sys", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
 
 
@@ -169,6 +172,16 @@ def _scratch_copy(workdir: str) -> str:
     working in the folder itself could leave a symbolic link there that nbgrader then writes
     through (onto another student's notebook, or the gradebook). The copy lives in this run's
     sandbox folder and goes with it."""
+    total, files = 0, 0
+    for folder, _, names in os.walk(workdir):
+        files += len(names)
+        total += sum(os.lstat(os.path.join(folder, n)).st_size for n in names)
+        if total > MAX_WORKDIR or files > MAX_WORKDIR_FILES:
+            raise SystemExit(
+                f"certlab sandbox: the kernel's working folder {workdir} is too large to copy into the "
+                f"sandbox (over {MAX_WORKDIR // 2**20} MB or {MAX_WORKDIR_FILES} files): start the "
+                "kernel in the submission's own folder"
+            )
     base = os.environ.get(ENV_PREFIX + "SCRATCH") or tempfile.gettempdir()
     scratch = tempfile.mkdtemp(prefix="w", dir=base)
     shutil.copytree(workdir, scratch, symlinks=True, dirs_exist_ok=True)
