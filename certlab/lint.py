@@ -9,28 +9,11 @@ from pathlib import Path
 from certlab.course import PLANNED, SKILLS_FILE, WRITTEN, Course, load_yaml
 from certlab.errors import CertlabError
 from certlab.notebooks import (
-    certlab_meta,
-    exercises,
-    is_answer,
-    is_graded,
-    is_test,
-    nbgrader_meta,
     read_notebook,
 )
 from certlab.schema import check_blueprints, check_skills
 
 FOLDER = re.compile(r"^\d\d_[a-z0-9]+(_[a-z0-9]+)*$")
-GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-# A string literal that starts with an absolute path: '/home/…', "C:\…", '~/…'.
-ABSOLUTE_PATH = re.compile(r"""(?<![\w.])[rbfRBF]?["'](/(?!/)[A-Za-z0-9_.-]+/|~/|[A-Za-z]:\\)""")
-NETWORK = re.compile(
-    r"\bfetch_\w+|keras\.datasets|tensorflow_datasets|\btfds\.|\bload_dataset\s*\(|\burlopen\b|"
-    r"urllib\.request|\brequests\.(get|post)\b|\bhttpx\.|torch\.hub|hf_hub_download|from_pretrained\s*\(|"
-    r"get_file\s*\(|^\s*[!%]\s*(pip|wget|curl)\b",
-    re.MULTILINE,
-)
 
 
 @dataclass(frozen=True)
@@ -44,11 +27,6 @@ class Violation:
     def __str__(self) -> str:
         where = f"{self.path} {self.cell}".strip()
         return f"{where}: [{self.rule}] {self.message}. Fix: {self.fix}"
-
-
-def _where(index: int, cell) -> str:
-    grade_id = nbgrader_meta(cell).get("grade_id")
-    return f"cell {index}" + (f" ({grade_id})" if grade_id else "")
 
 
 def lint_manifest(course: Course) -> list[Violation]:
@@ -155,7 +133,10 @@ def lint_data(course: Course) -> list[Violation]:
 
 
 def lint_notebook(path: Path, rel: str, skills: dict, grade_ids: dict[str, str]) -> list[Violation]:
-    """Every notebook rule for one source notebook; ``grade_ids`` collects ids across the course."""
+    """Every notebook rule of :mod:`certlab.notebook_rules` for one source notebook;
+    ``grade_ids`` collects ids across the course."""
+    from certlab.notebook_rules import RULES, Context
+
     try:
         nb = read_notebook(path)
     except CertlabError as exc:
@@ -168,145 +149,8 @@ def lint_notebook(path: Path, rel: str, skills: dict, grade_ids: dict[str, str])
                 "restore the file from git or re-save it in Jupyter",
             )
         ]
-    out = []
-
-    def add(rule, where, message, fix):
-        out.append(Violation(rule, rel, where, message, fix))
-
-    kernel = nb.metadata.get("kernelspec", {}).get("name")
-    if kernel != "python3":
-        add("kernelspec", "", f"kernelspec is {kernel!r}", "select the 'Python 3' (python3) kernel and save")
-    code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    if (
-        not code_cells
-        or certlab_meta(code_cells[0][1]).get("role") != "setup"
-        or not nbgrader_meta(code_cells[0][1]).get("locked")
-    ):
-        where = _where(*code_cells[0]) if code_cells else ""
-        add(
-            "setup-cell",
-            where,
-            "the first code cell is not the locked setup cell",
-            "make the first code cell read-only (nbgrader locked) with metadata certlab.role = 'setup'",
-        )
-    if not any(certlab_meta(c).get("role") == "skills-table" for c in nb.cells):
-        add(
-            "skills-table",
-            "",
-            "no skills table cell",
-            "add a markdown cell with metadata certlab.role = 'skills-table' and run `certlab build`",
-        )
-    for index, cell in enumerate(nb.cells):
-        where = _where(index, cell)
-        src = cell.source
-        meta = nbgrader_meta(cell)
-        if cell.cell_type == "code":
-            if cell.get("outputs"):
-                add("clean", where, "has outputs", "clear outputs (Edit > Clear Outputs of All Cells) and save")
-            if cell.get("execution_count") is not None:
-                add("clean", where, "has an execution count", "clear outputs and save")
-            for m in ABSOLUTE_PATH.finditer(src):
-                add(
-                    "abs-path",
-                    where,
-                    f"absolute path {m.group(1)!r}…",
-                    "use certlab.datasets or a path relative to the notebook",
-                )
-            for m in NETWORK.finditer(src):
-                add(
-                    "network",
-                    where,
-                    f"network loader {m.group(0).strip()!r}",
-                    "load data with certlab.datasets (offline) instead",
-                )
-        if (BEGIN_SOLUTION in src or END_SOLUTION in src) and not meta.get("solution"):
-            add(
-                "solution-region",
-                where,
-                "solution markers outside an answer cell",
-                "move the solution into a cell marked as an nbgrader answer",
-            )
-        if src.count(BEGIN_SOLUTION) != src.count(END_SOLUTION):
-            add(
-                "solution-region",
-                where,
-                "unbalanced BEGIN/END SOLUTION markers",
-                "close every ### BEGIN SOLUTION with ### END SOLUTION",
-            )
-        if (BEGIN_HIDDEN in src or END_HIDDEN in src) and not is_test(cell):
-            add(
-                "solution-region",
-                where,
-                "hidden-test markers outside a test cell",
-                "keep hidden tests inside autograded test cells",
-            )
-        if src.count(BEGIN_HIDDEN) != src.count(END_HIDDEN):
-            add(
-                "solution-region",
-                where,
-                "unbalanced BEGIN/END HIDDEN TESTS markers",
-                "close every ### BEGIN HIDDEN TESTS",
-            )
-        if meta.get("grade_id") is not None:
-            gid = str(meta["grade_id"])
-            if not GRADE_ID.match(gid):
-                add(
-                    "grade-id",
-                    where,
-                    f"grade id {gid!r} has characters other than letters, digits, - and _",
-                    "rename it",
-                )
-            if gid in grade_ids:
-                add(
-                    "grade-id",
-                    where,
-                    f"grade id {gid!r} is also used in {grade_ids[gid]}",
-                    "grade ids must be unique across the course: prefix them with the assignment, e.g. a02-",
-                )
-            else:
-                grade_ids[gid] = rel
-        if is_graded(cell):
-            points = meta.get("points")
-            if not isinstance(points, (int, float)) or points <= 0:
-                add("points", where, f"graded cell has points {points!r}", "give it a positive number of points")
-            tags = certlab_meta(cell).get("skills")
-            if not tags:
-                add(
-                    "skills",
-                    where,
-                    "graded cell has no skill tags",
-                    "add metadata certlab.skills = ['<skill id from certlab/skills.yml>']",
-                )
-            for tag in tags or []:
-                if tag not in skills:
-                    add(
-                        "skills", where, f"unknown skill {tag!r}", "use an id from certlab/skills.yml (or add it there)"
-                    )
-        if is_answer(cell) and not certlab_meta(cell).get("exercise"):
-            add(
-                "exercise",
-                where,
-                "answer cell without an exercise name",
-                "set metadata certlab.exercise and use the same name on its tests and hints",
-            )
-    for name, ex in exercises(nb).items():
-        if ex.answer_index is None:
-            add("exercise", "", f"exercise {name!r} has no answer cell", "add the answer cell or fix the exercise name")
-        if not ex.test_indices:
-            add(
-                "exercise",
-                "",
-                f"exercise {name!r} has no graded test cell",
-                "add a test cell with the same certlab.exercise",
-            )
-        if not ex.hint_indices and any(is_test(nb.cells[i]) for i in ex.test_indices):
-            add(
-                "exercise",
-                "",
-                f"exercise {name!r} has no hints",
-                "add a hints cell (certlab.role = 'hints') with the same exercise name",
-            )
-    return out
+    ctx = Context(nb, skills, grade_ids, rel)
+    return [Violation(name, rel, *finding) for name, check in RULES for finding in check(ctx)]
 
 
 def lint_skill_index(course: Course) -> list[Violation]:

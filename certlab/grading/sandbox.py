@@ -94,11 +94,12 @@ KERNEL_UID = 65534  # "nobody" inside the kernel's user namespace
 # Parts of the certlab package a kernel must not reach: the data generator rebuilds held-out
 # labels, the item banks hold the mock exams' keys.
 HIDDEN_PACKAGE_PARTS = ("datagen", "exams")
-# System folders a Python kernel (and a JVM for Spark) needs, read-only.
 # A submission's folder is small; a kernel started elsewhere (a repository, a home folder) would
 # copy far too much.
 MAX_WORKDIR, MAX_WORKDIR_FILES = 512 * 2**20, 5000
-SYSTEM_DIRS = ("/usr", "/etc", "/opt", "/sys", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
+# System folders a Python kernel (and a JVM for Spark) needs, read-only. Not /sys: with it in a
+# new PID namespace the JVM's container detection fails, and Spark with it.
+SYSTEM_DIRS = ("/usr", "/etc", "/opt", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
 
 
 def network_allowed() -> bool:
