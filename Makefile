@@ -1,8 +1,15 @@
 # certlab: `make demo` to see it work, `make lab` to study, `make test` for everything CI checks.
+#
+# `make setup`, `demo`, `lab`, `build` and `data` install the Python environment in $(VENV) and
+# nothing system-wide: no apt-get, no sudo. Only the Spark notebook needs more (Java 17+); when
+# Java is missing, `make setup` says so once and carries on. `make sysdeps` installs the Debian
+# packages the test suite needs (Java, Chromium, PostgreSQL, bubblewrap); `make test` runs it first.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port 8890".
+LAB_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL := 2
 export MPLBACKEND := Agg
 export OMP_WAIT_POLICY := PASSIVE
@@ -22,20 +29,24 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install -r requirements-dev.txt
 	@touch $@
 
-setup: $(BIN)/.installed sysdeps
+# Python only. Java is looked for, never installed: without it, one note says how to get it.
+setup: $(BIN)/.installed
+	@$(BIN)/python -m certlab.java
 
-setup-dev: $(BIN)/.installed-dev sysdeps
+setup-dev: $(BIN)/.installed-dev
 
-# Debian packages: a Java runtime for PySpark (17+). Installed only when missing.
+# Debian packages for the test suite, installed when missing (as root, or with sudo): Java 17 for
+# PySpark, Chromium for the browser tests, a PostgreSQL server for the shared-gradebook tests,
+# bubblewrap for the grading sandbox. Learners never need this.
 sysdeps:
-	@bash scripts/sysdeps.sh
+	@PYTHON="$(PYTHON)" bash scripts/sysdeps.sh
 
 demo: setup
 	$(BIN)/certlab build
 	$(BIN)/certlab demo
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 lint: setup-dev
 	$(BIN)/ruff check .
@@ -48,7 +59,8 @@ build: setup
 data: setup
 	$(BIN)/python -m certlab.datagen
 
-test: setup-dev lint labext-check
+test: sysdeps setup-dev lint labext-check
+	@$(BIN)/python -m certlab.java --strict
 	$(BIN)/certlab build --check
 	$(BIN)/python -m certlab.datagen --check
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15

@@ -149,6 +149,11 @@ def check(
     reference = {p.stem: read_notebook(p) for p in sorted(tests_from.glob("*.ipynb"))}
     name = pick_notebook(reference, nb, path)
     ref_nb = reference[name]
+    from certlab.java import java_problem, needs_java
+
+    if needs_java(ref_nb) and (no_java := java_problem()):
+        # Every cell would fail after the setup cell: say why once; nothing is graded or recorded.
+        raise CertlabError(f"{assignment} was not graded. {no_java}")
     mine, autograded = _grade(course, assignment, tests_from, student, record, name, nb)
     result = CheckResult(
         path, assignment, student, hidden, record, missing=_missing_tests(ref_nb, nb), flags=mine.flags
