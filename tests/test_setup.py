@@ -44,7 +44,7 @@ def tool_path(folder: Path, *, without=NOT_THERE, extra=()) -> str:
     for name in (*TOOLS, *extra):
         found = shutil.which(name)
         if found and name not in without and not (folder / name).exists():
-            (folder / name).symlink_to(found)
+            (folder / name).symlink_to(os.path.abspath(found))
     for name in without:
         assert shutil.which(name, path=str(folder)) is None
     return str(folder)
