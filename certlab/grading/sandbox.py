@@ -97,9 +97,22 @@ HIDDEN_PACKAGE_PARTS = ("datagen", "exams")
 # A submission's folder is small; a kernel started elsewhere (a repository, a home folder) would
 # copy far too much.
 MAX_WORKDIR, MAX_WORKDIR_FILES = 512 * 2**20, 5000
-# System folders a Python kernel (and a JVM for Spark) needs, read-only. Not /sys: with it in a
-# new PID namespace the JVM's container detection fails, and Spark with it.
-SYSTEM_DIRS = ("/usr", "/etc", "/opt", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
+# System folders a Python kernel (and a JVM for Spark) needs, read-only. Of /sys only the CPU
+# topology (joblib counts physical cores there, and warns on stderr, which nbgrader grades as a
+# failure, when it cannot): the whole of /sys in a new PID namespace breaks the JVM's container
+# detection, and Spark with it.
+SYSTEM_DIRS = (
+    "/usr",
+    "/etc",
+    "/opt",
+    "/sys/devices/system/cpu",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/bin",
+    "/sbin",
+)
 
 
 def network_allowed() -> bool:
