@@ -161,6 +161,7 @@ def results(root: Path) -> list[dict]:
     return [e for e in read_usage(root) if e.get("kind") == FORM_RESULT]
 
 
+@pytest.mark.slow
 def test_form_end_to_end(bank_course, monkeypatch, capsys):
     """Start a form, answer it (some right, some wrong, one blank), check, report; a second attempt
     draws another form; a regrade from the recorded seed gives the same result."""

@@ -415,6 +415,7 @@ def test_only_the_spark_notebook_needs_java():
     assert needs_java(nbformat.read(REPO / "release" / SPARK / f"{SPARK}.ipynb", 4))
 
 
+@pytest.mark.slow
 def test_spark_setup_cell_without_java_shows_one_clear_message(tmp_path):
     """The release notebook's setup cell, run in a kernel whose PATH has no java and no JAVA_HOME:
     one error, JavaMissing, whose lines are the message (no stack trace, no Spark start)."""
