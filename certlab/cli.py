@@ -158,7 +158,8 @@ def cmd_bench(args) -> int:
         console.print(
             f"median over {args.repeat}: nbgrader autograde {summary['median_nbgrader_s']:.1f} s, "
             f"certlab grade --jobs {args.jobs} {summary['median_certlab_s']:.1f} s, "
-            f"speed-up {summary['median_ratio']:.2f}x on {summary['cores']} cores; "
+            f"speed-up {summary['median_ratio']:.2f}x on {summary['cores']} cores "
+            f"(without the sandbox {summary['median_certlab_unsandboxed_s']:.1f} s); "
             f"identical scores: {summary['scores_identical']}, identical notebooks: {summary['notebooks_identical']}"
         )
         console.print(f"saved {bench.save(course, 'grade', summary)}")

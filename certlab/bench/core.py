@@ -121,17 +121,27 @@ def bench_grade(course: Course, assignment: str, students: int, jobs: int, repea
             t_nb = _timed([_bin("nbgrader"), "autograde", assignment], nb_course, env)
             t_cl = _timed([_bin("certlab"), "grade", assignment, "--jobs", str(jobs)], cl_course, env)
             scores_same, notebooks_same = compare_courses(nb_course, cl_course)
+            # The same run without the sandbox, on a fresh copy: what isolation costs.
+            open_course = Path(tmp) / "unsandboxed"
+            shutil.copytree(nb_course, open_course, ignore=shutil.ignore_patterns("autograded", "gradebook.db"))
+            _timed([_bin("nbgrader"), "generate_assignment", assignment, "--force"], open_course, env)
+            cmd = [_bin("certlab"), "grade", assignment, "--jobs", str(jobs), "--no-sandbox"]
+            t_open = _timed(cmd, open_course, env)
+            open_scores, open_notebooks = compare_courses(nb_course, open_course)
+            scores_same, notebooks_same = scores_same and open_scores, notebooks_same and open_notebooks
         runs.append(
             {
                 "nbgrader_s": t_nb,
                 "certlab_s": t_cl,
                 "ratio": t_nb / t_cl,
+                "certlab_unsandboxed_s": t_open,
                 "scores_identical": scores_same,
                 "notebooks_identical": notebooks_same,
             }
         )
         console.print(
-            f"run {len(runs)}: nbgrader autograde {t_nb:.1f} s, certlab grade --jobs {jobs} {t_cl:.1f} s, ratio {t_nb / t_cl:.2f}"
+            f"run {len(runs)}: nbgrader autograde {t_nb:.1f} s, certlab grade --jobs {jobs} {t_cl:.1f} s, "
+            f"ratio {t_nb / t_cl:.2f}; without the sandbox {t_open:.1f} s"
         )
     summary = {
         "command": f"certlab bench grade --assignment {assignment} --students {students} --jobs {jobs} --repeat {repeat}",
@@ -142,6 +152,7 @@ def bench_grade(course: Course, assignment: str, students: int, jobs: int, repea
         "median_nbgrader_s": statistics.median(r["nbgrader_s"] for r in runs),
         "median_certlab_s": statistics.median(r["certlab_s"] for r in runs),
         "median_ratio": statistics.median(r["ratio"] for r in runs),
+        "median_certlab_unsandboxed_s": statistics.median(r["certlab_unsandboxed_s"] for r in runs),
         "scores_identical": all(r["scores_identical"] for r in runs),
         "notebooks_identical": all(r["notebooks_identical"] for r in runs),
         "runs": runs,
