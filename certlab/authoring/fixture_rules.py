@@ -143,13 +143,11 @@ def measure(assignment: str, notebooks: dict, cases: list[dict]) -> dict[str, Ex
 
 def measure_course(course, wrong_answers: Path) -> dict[str, dict[str, ExerciseRules]]:
     """:func:`measure` for every written assignment of ``course``."""
-    from certlab.notebooks import read_notebook
+    from certlab.grading.scratch import reference_notebook
 
-    out = {}
-    for a in course.written:
-        notebooks = {p.stem: read_notebook(p) for p in course.source_notebooks(a.id)}
-        out[a.id] = measure(a.id, notebooks, load_cases(wrong_answers, a.id))
-    return out
+    return {
+        a.id: measure(a.id, reference_notebook(course, a.id), load_cases(wrong_answers, a.id)) for a in course.written
+    }
 
 
 def backlog_of(measured: dict[str, dict[str, ExerciseRules]]) -> dict[str, dict[str, list[str]]]:
