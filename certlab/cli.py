@@ -63,10 +63,15 @@ def cmd_lint(args) -> int:
 
 def cmd_check(args) -> int:
     """certlab check NOTEBOOK: grade it with the hidden tests, with reasons and hints."""
-    from certlab.learner.check import check, render
+    from certlab.learner.check import check, course_root, render
+    from certlab.learner.check_server import request
     from certlab.learner.usage import student_id
 
-    result = check(args.notebook, root=args.root, student=args.student or student_id(), record=not args.no_record)
+    student, record = args.student or student_id(), not args.no_record
+    # A check server keeps a warm kernel between checks (certlab/learner/check_server.py).
+    result = request(args.notebook, course_root(args.notebook, args.root), student, record)
+    if result is None:
+        result = check(args.notebook, root=args.root, student=student, record=record)
     render(result, _console())
     return 0 if result.score >= result.max_score - 1e-9 else 1
 
@@ -160,6 +165,7 @@ def cmd_bench(args) -> int:
             f"certlab grade --jobs {args.jobs} {summary['median_certlab_s']:.1f} s, "
             f"speed-up {summary['median_ratio']:.2f}x on {summary['cores']} cores "
             f"(without the sandbox {summary['median_certlab_unsandboxed_s']:.1f} s); "
+            f"floor {summary['median_floor_s']:.1f} s (cells executed / jobs, {summary['median_floor_ratio']:.2f}x); "
             f"identical scores: {summary['scores_identical']}, identical notebooks: {summary['notebooks_identical']}"
         )
         console.print(f"saved {bench.save(course, 'grade', summary)}")

@@ -15,6 +15,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Two test workers share two cores: one BLAS/framework thread per kernel.
 os.environ.setdefault("CERTLAB_THREADS", "1")
+# `certlab check` run as a command would leave a check server per test course in the background;
+# tests/test_check_server.py turns it on where it is the subject.
+os.environ.setdefault("CERTLAB_CHECK_SERVER", "0")
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,24 @@ def compare_courses(a: Path, b: Path) -> tuple[bool, bool]:
     return scores_same, notebooks_same
 
 
+def _stamp(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def cell_seconds(course_root: Path) -> float:
+    """The time the kernels spent executing cells, summed over a graded course's autograded
+    notebooks (nbclient's timing metadata: execute_input to execute_reply)."""
+    total = 0.0
+    for path in (course_root / "autograded").rglob("*.ipynb"):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            timing = cell.get("metadata", {}).get("execution", {})
+            if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+                total += (_stamp(timing["shell.execute_reply"]) - _stamp(timing["iopub.execute_input"])).total_seconds()
+    return total
+
+
 def bench_grade(course: Course, assignment: str, students: int, jobs: int, repeat: int, console) -> dict:
     """`certlab bench grade`: nbgrader autograde against certlab grade on one synthetic cohort, median of runs."""
     env = _env(course)
@@ -121,6 +139,9 @@ def bench_grade(course: Course, assignment: str, students: int, jobs: int, repea
             t_nb = _timed([_bin("nbgrader"), "autograde", assignment], nb_course, env)
             t_cl = _timed([_bin("certlab"), "grade", assignment, "--jobs", str(jobs)], cl_course, env)
             scores_same, notebooks_same = compare_courses(nb_course, cl_course)
+            # The floor: no grader finishes before its kernels have executed the cells, spread
+            # over the jobs (certlab's own kernels: warm ones skip the imports a cold one repeats).
+            floor = cell_seconds(cl_course) / jobs
             # The same run without the sandbox, on a fresh copy: what isolation costs.
             open_course = Path(tmp) / "unsandboxed"
             shutil.copytree(nb_course, open_course, ignore=shutil.ignore_patterns("autograded", "gradebook.db"))
@@ -135,13 +156,15 @@ def bench_grade(course: Course, assignment: str, students: int, jobs: int, repea
                 "certlab_s": t_cl,
                 "ratio": t_nb / t_cl,
                 "certlab_unsandboxed_s": t_open,
+                "floor_s": floor,
                 "scores_identical": scores_same,
                 "notebooks_identical": notebooks_same,
             }
         )
         console.print(
             f"run {len(runs)}: nbgrader autograde {t_nb:.1f} s, certlab grade --jobs {jobs} {t_cl:.1f} s, "
-            f"ratio {t_nb / t_cl:.2f}; without the sandbox {t_open:.1f} s"
+            f"ratio {t_nb / t_cl:.2f}; without the sandbox {t_open:.1f} s; floor {floor:.1f} s "
+            f"(cells executed / jobs, ratio {t_nb / floor:.2f})"
         )
     summary = {
         "command": f"certlab bench grade --assignment {assignment} --students {students} --jobs {jobs} --repeat {repeat}",
@@ -153,6 +176,8 @@ def bench_grade(course: Course, assignment: str, students: int, jobs: int, repea
         "median_certlab_s": statistics.median(r["certlab_s"] for r in runs),
         "median_ratio": statistics.median(r["ratio"] for r in runs),
         "median_certlab_unsandboxed_s": statistics.median(r["certlab_unsandboxed_s"] for r in runs),
+        "median_floor_s": statistics.median(r["floor_s"] for r in runs),
+        "median_floor_ratio": statistics.median(r["nbgrader_s"] / r["floor_s"] for r in runs),
         "scores_identical": all(r["scores_identical"] for r in runs),
         "notebooks_identical": all(r["notebooks_identical"] for r in runs),
         "runs": runs,
@@ -176,10 +201,15 @@ FOUNDATIONS = ("00_self_assessment", "01_python_data", "02_linear_algebra", "03_
 
 def bench_check(course: Course, assignments: list[str] | None, repeat: int, console) -> dict:
     """Time ``certlab check`` (a new process each time: start-up, grading with the hidden tests,
-    the report) on a half-answered notebook per assignment. ``--no-record`` keeps the course's
+    the report) on a half-answered notebook per assignment. The course's check server is
+    stopped first: the very first check runs in-process and starts it, the next ones are answered
+    by it (with warm kernels), as for a learner who checks again. ``--no-record`` keeps the course's
     gradebook free of benchmark learners; recording adds one gradebook write."""
-    env = _env(course)
+    from certlab.learner import check_server
+
+    env = dict(_env(course), CERTLAB_CHECK_SERVER="1")
     rows = []
+    check_server.stop(course.root, env)  # the first check starts the server, as a learner's would
     for assignment in assignments or [a for a in FOUNDATIONS if course.assignment(a).written]:
         learner = half_answered(reference_notebook(course, assignment), release_notebook(course, assignment))
         with tempfile.TemporaryDirectory(prefix="certlab-bench-check-") as tmp:
@@ -197,7 +227,11 @@ def bench_check(course: Course, assignments: list[str] | None, repeat: int, cons
                 seconds = statistics.median(times)
                 rows.append({"assignment": assignment, "notebook": name, "seconds": seconds, "runs": times})
                 status = "ok" if seconds <= CHECK_BUDGET_S else "over"
-                console.print(f"{assignment}/{name}: certlab check {seconds:.1f} s (median of {repeat})  {status}")
+                runs = ", ".join(f"{t:.1f}" for t in times)
+                console.print(
+                    f"{assignment}/{name}: certlab check {seconds:.1f} s (median of {repeat}: {runs} s)  {status}"
+                )
+    check_server.stop(course.root, env)
     return {
         "command": "certlab bench check " + " ".join(r["assignment"] for r in rows) + f" --repeat {repeat}",
         "budget_s": CHECK_BUDGET_S,

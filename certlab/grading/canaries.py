@@ -158,14 +158,17 @@ class CheckCanaries(NbGraderPreprocessor):
 
 
 def around_execute(preprocessors: list) -> list:
-    """An Autograde pipeline with the canaries around its Execute step (the course's own
-    pipeline otherwise unchanged)."""
+    """An Autograde pipeline with the canaries around its Execute step, and a warm kernel for it
+    (the course's own pipeline otherwise unchanged)."""
     from nbgrader.preprocessors import Execute
+
+    from certlab.grading.warm import WarmDone, WarmSetup
 
     out = []
     for pp in preprocessors:
         is_execute = pp is Execute or (isinstance(pp, type) and issubclass(pp, Execute))
-        out += [InsertCanaries, pp, CheckCanaries] if is_execute else [pp]
+        # The kernel of Execute forks from a warm template (certlab.grading.warm).
+        out += [WarmSetup, InsertCanaries, pp, WarmDone, CheckCanaries] if is_execute else [pp]
     return out
 
 

@@ -141,8 +141,21 @@ def _python_roots() -> list[str]:
     return out
 
 
-def bwrap_args(connection_file: str | None, workdir: str) -> list[str]:
-    """The bubblewrap command line (up to ``--``) for a kernel working in ``workdir``."""
+# What bubblewrap sets in a kernel's environment (a warm kernel sets the same, see
+# certlab.grading.warm). ipykernel exits when its parent process is gone; in the PID namespace
+# the client's PID means nothing (1 turns the watch off), and --die-with-parent does that job.
+KERNEL_HOME = "/tmp/home"
+KERNEL_ENV = {
+    "HOME": KERNEL_HOME,
+    "MPLCONFIGDIR": KERNEL_HOME + "/.matplotlib",
+    "TMPDIR": "/tmp",
+    "JPY_PARENT_PID": "1",
+}
+
+
+def _base_args() -> list[str]:
+    """What every sandbox gets: namespaces, no capabilities, the system folders, the Python
+    environment and data/ read-only, a private /tmp with an empty home."""
     args = ["--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
     if network_allowed():
         args.append("--share-net")
@@ -163,6 +176,19 @@ def bwrap_args(connection_file: str | None, workdir: str) -> list[str]:
     data = os.environ.get("CERTLAB_DATA")
     if data and os.path.isdir(data):
         args += ["--ro-bind", os.path.realpath(data), os.path.realpath(data)]
+    return args
+
+
+def _env_args() -> list[str]:
+    args = []
+    for name, value in KERNEL_ENV.items():
+        args += ["--setenv", name, value]
+    return args
+
+
+def bwrap_args(connection_file: str | None, workdir: str) -> list[str]:
+    """The bubblewrap command line (up to ``--``) for a kernel working in ``workdir``."""
+    args = _base_args()
     workdir = os.path.realpath(workdir)
     args += ["--bind", _scratch_copy(workdir), workdir]
     if connection_file:
@@ -171,21 +197,26 @@ def bwrap_args(connection_file: str | None, workdir: str) -> list[str]:
         if sockets:
             args += ["--bind", sockets, sockets]
         args += ["--ro-bind", connection_file, connection_file]
-    home = "/tmp/home"
-    args += ["--setenv", "HOME", home, "--setenv", "MPLCONFIGDIR", home + "/.matplotlib", "--setenv", "TMPDIR", "/tmp"]
-    # ipykernel exits when its parent process is gone; in the PID namespace the client's PID
-    # means nothing (1 turns the watch off), and bubblewrap's --die-with-parent does that job.
-    args += ["--setenv", "JPY_PARENT_PID", "1", "--chdir", workdir]
-    return args
+    return args + _env_args() + ["--chdir", workdir]
 
 
-def _scratch_copy(workdir: str) -> str:
-    """A copy of the working folder for the kernel to work in, mounted at the same path.
+def template_args(base: str, slot: str, sockets: str) -> list[str]:
+    """The bubblewrap command line for a warm-kernel template (:mod:`certlab.grading.warm`):
+    the view of a kernel, except that submissions arrive through ``slot`` (read-only) and are
+    copied into ``base`` (a private tmpfs, or the private /tmp itself); the kernels' sockets go
+    into ``sockets``. The root and /dev are read-only, so that what one kernel writes can only
+    be in places the template empties before the next one."""
+    args = _base_args()
+    if base != "/tmp":
+        args += ["--perms", "0755", "--tmpfs", base]
+    args += ["--tmpfs", "/dev/shm"]
+    args += ["--ro-bind", slot, slot, "--bind", sockets, sockets]
+    args += _env_args() + ["--setenv", "CERTLAB_WARM_BASE", base, "--setenv", "CERTLAB_WARM_SLOT", slot]
+    return args + ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/"]
 
-    nbgrader writes the autograded notebook into that folder after the kernel has run; a kernel
-    working in the folder itself could leave a symbolic link there that nbgrader then writes
-    through (onto another student's notebook, or the gradebook). The copy lives in this run's
-    sandbox folder and goes with it."""
+
+def check_workdir_size(workdir: str) -> None:
+    """A submission's folder is copied for its kernel: refuse one that is far too large."""
     total, files = 0, 0
     for folder, _, names in os.walk(workdir):
         files += len(names)
@@ -196,6 +227,16 @@ def _scratch_copy(workdir: str) -> str:
                 f"sandbox (over {MAX_WORKDIR // 2**20} MB or {MAX_WORKDIR_FILES} files): start the "
                 "kernel in the submission's own folder"
             )
+
+
+def _scratch_copy(workdir: str) -> str:
+    """A copy of the working folder for the kernel to work in, mounted at the same path.
+
+    nbgrader writes the autograded notebook into that folder after the kernel has run; a kernel
+    working in the folder itself could leave a symbolic link there that nbgrader then writes
+    through (onto another student's notebook, or the gradebook). The copy lives in this run's
+    sandbox folder and goes with it."""
+    check_workdir_size(workdir)
     base = os.environ.get(ENV_PREFIX + "SCRATCH") or tempfile.gettempdir()
     scratch = tempfile.mkdtemp(prefix="w", dir=base)
     shutil.copytree(workdir, scratch, symlinks=True, dirs_exist_ok=True)
@@ -253,17 +294,29 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m certlab.grading.sandbox -- CMD...``: apply the limits, then become CMD inside
     bubblewrap (or, where bubblewrap cannot run, CMD itself with the limits only)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    template = None
+    if argv[:1] == ["--template"]:  # a warm-kernel template: its folders as JSON
+        template, argv = json.loads(argv[1]), argv[2:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv:
-        raise SystemExit("usage: python -m certlab.grading.sandbox -- COMMAND [ARGS...]")
+        raise SystemExit("usage: python -m certlab.grading.sandbox [--template JSON] -- COMMAND [ARGS...]")
     connection = argv[argv.index("-f") + 1] if "-f" in argv else None
     apply_limits()
-    bwrap = bwrap_path() if os.environ.get(ENV_PREFIX + "ISOLATION", "1") == "1" else None
+    bwrap = isolation_on()
+    if template is not None:
+        if not bwrap:
+            raise SystemExit("certlab sandbox: a warm-kernel template needs bubblewrap")
+        os.execv(bwrap, [bwrap, *template_args(template["base"], template["slot"], template["sockets"]), "--", *argv])
     if bwrap:
         command = [bwrap, *bwrap_args(connection, os.getcwd()), "--", *argv]
         os.execv(bwrap, command)
     os.execv(argv[0], argv)
+
+
+def isolation_on() -> str | None:
+    """The bubblewrap binary kernels start in, or None (not installed, or switched off)."""
+    return bwrap_path() if os.environ.get(ENV_PREFIX + "ISOLATION", "1") == "1" else None
 
 
 def _probe_cgroups() -> str | None:
@@ -389,6 +442,8 @@ def sandboxed(memory: str | None = None, enabled: bool = True) -> Iterator[Path 
                 "display_name": "Python 3 (certlab sandbox)",
                 "language": "python",
                 "interrupt_mode": "message",
+                # Grading kernels fork from a warm template (certlab.grading.warm); others start cold.
+                "metadata": {"kernel_provisioner": {"provisioner_name": "certlab-warm"}},
             }
         )
     )

@@ -166,6 +166,11 @@ def check(
     return result
 
 
+def course_root(path: str | Path, root: str | Path | None = None) -> Path:
+    """The course folder a check of ``path`` uses (as :func:`check` finds it)."""
+    return _course_of(Path(path).resolve(), root).root
+
+
 def _course_of(path: Path, root: str | Path | None) -> Course:
     try:
         return Course(root or find_root(path.parent))
