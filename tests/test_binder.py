@@ -87,6 +87,8 @@ def test_binder_start_script_limits_threads():
     assert text.startswith("#!/bin/bash")
     assert re.search(r'CERTLAB_THREADS="?\$\{CERTLAB_THREADS:-1\}', text)
     assert re.search(r'OMP_NUM_THREADS="?\$\{OMP_NUM_THREADS:-1\}', text)
+    # No background check server with its warm kernel on Binder's 2 GB.
+    assert re.search(r'CERTLAB_CHECK_SERVER="?\$\{CERTLAB_CHECK_SERVER:-0\}', text)
     assert text.rstrip().endswith('exec "$@"')
 
 
