@@ -193,13 +193,40 @@ def _missing_tests(ref_nb, nb) -> list[str]:
     return sorted(wanted - present)
 
 
+# The check server keeps its scratch courses between checks (registering an assignment in a new
+# gradebook costs seconds); a changed file in the tests' folder makes a new one.
+KEEP_SCRATCH = False
+_SCRATCH: dict[tuple, ScratchCourse] = {}
+
+
+def close_scratch_courses() -> None:
+    while _SCRATCH:
+        _SCRATCH.popitem()[1].__exit__(None, None, None)
+
+
+def _scratch_course(course: Course, assignment: str, db: str | None, tests_from: Path) -> ScratchCourse:
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in tests_from.iterdir()))
+    key = (str(course.root), assignment, db, str(tests_from), stamp)
+    if key not in _SCRATCH:
+        for old in [k for k in _SCRATCH if k[:4] == key[:4]]:
+            _SCRATCH.pop(old).__exit__(None, None, None)
+        _SCRATCH[key] = ScratchCourse(course, assignment, db_url=db, source=tests_from).__enter__()
+    return _SCRATCH[key]
+
+
 def _grade(course: Course, assignment: str, tests_from: Path, student: str, record: bool, name: str, nb):
     """nbgrader in a scratch course (sandboxed, with canaries): the scores and the autograded notebook."""
     db = db_url(course.root) if record else None
+    if KEEP_SCRATCH:
+        return _grade_in(_scratch_course(course, assignment, db, tests_from), student, name, nb)
     with ScratchCourse(course, assignment, db_url=db, source=tests_from) as scratch:
-        scores: list[NotebookScores] = scratch.grade(student, {name: nbformat.from_dict(nb)})
-        mine = next(s for s in scores if s.notebook == name)
-        return mine, read_notebook(mine.autograded_path)
+        return _grade_in(scratch, student, name, nb)
+
+
+def _grade_in(scratch: ScratchCourse, student: str, name: str, nb):
+    scores: list[NotebookScores] = scratch.grade(student, {name: nbformat.from_dict(nb)})
+    mine = next(s for s in scores if s.notebook == name)
+    return mine, read_notebook(mine.autograded_path)
 
 
 def _exercise_results(course: Course, assignment: str, student: str, ref_nb, mine, autograded) -> list:

@@ -5,7 +5,8 @@ would import nbgrader and start a cold kernel before grading a single cell. The 
 course therefore starts this server in the background and checks in-process as before; the
 next checks are sent to the server, which has nbgrader imported and keeps a warm-kernel
 template (:mod:`certlab.grading.warm`) for the assignment: each check still gets a kernel of its
-own, forked from the template inside the sandbox.
+own, forked from the template inside the sandbox, and the scratch nbgrader course of an
+assignment is kept between checks (a changed test notebook makes a new one).
 
 - One server per user, Python environment, certlab code and course; it listens on a Unix socket
   in a folder only its user can enter, runs checks one at a time, and exits after
@@ -54,8 +55,8 @@ def _folder() -> Path:
 def _code_stamp() -> str:
     """The certlab code this process runs: a changed file means a new server."""
     package = Path(__file__).resolve().parents[1]
-    stamps = sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*.py"))
-    return repr(stamps)
+    files = [*package.glob("*.py"), *package.glob("*/*.py")]  # the code; not data or built assets
+    return repr(sorted((str(p), p.stat().st_mtime_ns) for p in files))
 
 
 def socket_path(root: Path, env: dict | None = None) -> Path:
@@ -178,10 +179,12 @@ def _check(root: Path, message: dict) -> dict:
 
 
 def serve(path: Path, root: Path, idle: float, notebook: str | None = None) -> None:
+    import certlab.learner.check
     from certlab.grading.nbgrader_io import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    certlab.learner.check.KEEP_SCRATCH = True
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         try:
             server.bind(str(path))
@@ -224,6 +227,7 @@ def serve(path: Path, root: Path, idle: float, notebook: str | None = None) -> N
                     log.unlink()
             from certlab.grading.warm import close_templates
 
+            certlab.learner.check.close_scratch_courses()
             close_templates()
 
 
