@@ -162,13 +162,13 @@ def around_execute(preprocessors: list) -> list:
     (the course's own pipeline otherwise unchanged)."""
     from nbgrader.preprocessors import Execute
 
-    from certlab.grading.warm import WarmDone, WarmSetup
+    from certlab.grading.warm import WarmSetup
 
     out = []
     for pp in preprocessors:
         is_execute = pp is Execute or (isinstance(pp, type) and issubclass(pp, Execute))
         # The kernel of Execute forks from a warm template (certlab.grading.warm).
-        out += [WarmSetup, InsertCanaries, pp, WarmDone, CheckCanaries] if is_execute else [pp]
+        out += [WarmSetup, InsertCanaries, pp, CheckCanaries] if is_execute else [pp]
     return out
 
 

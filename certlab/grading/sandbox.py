@@ -115,6 +115,50 @@ SYSTEM_DIRS = (
 )
 
 
+# Environment variables that change what an import does or what the sandbox enforces: a
+# warm-kernel template (certlab.grading.warm) is reused only while they stay the same (a child gets the exact environment anyway).
+_ENV_PREFIXES = (
+    "CERTLAB_",
+    "OMP_",
+    "OPENBLAS_",
+    "MKL_",
+    "BLIS_",
+    "NUMEXPR_",
+    "TF_",
+    "KERAS_",
+    "TORCH",
+    "CUDA",
+    "PYTHON",
+    "MPL",
+    "HF_",
+    "TRANSFORMERS_",
+    "MLFLOW_",
+    "SPARK_",
+    "PYSPARK_",
+    "JAVA_",
+    "LD_",
+    "LANG",
+    "LC_",
+    "TZ",
+)
+# Not part of the key: the sandbox's per-run folders, the check server's own switches, and what
+# native libraries set in the grading process itself once they are loaded (OMP_WAIT_POLICY).
+_ENV_VOLATILE = {
+    "CERTLAB_SANDBOX_RUN",
+    "CERTLAB_SANDBOX_SCRATCH",
+    "CERTLAB_CHECK_SERVER",
+    "CERTLAB_CHECK_SERVER_IDLE",
+    "OMP_WAIT_POLICY",
+}
+
+
+def environment_key(env: dict | None = None) -> tuple:
+    """The variables of ``env`` (default: this process's) that a warm template and the check server
+    are keyed on."""
+    env = os.environ if env is None else env
+    return tuple(sorted((k, v) for k, v in env.items() if k.startswith(_ENV_PREFIXES) and k not in _ENV_VOLATILE))
+
+
 def network_allowed() -> bool:
     return _setting("NETWORK").lower() in ("on", "1", "yes", "true")
 

@@ -60,8 +60,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 MAX_TEMPLATES = 2
 START_TIMEOUT = 300  # importing TensorFlow on a busy machine
 REPLY_TIMEOUT = 60
-# The launch that the next kernel start in this process belongs to (set by WarmSetup just
-# before nbgrader's Execute runs): the setup statements to warm up with, or None for cold.
+# The setup statements the next kernel start in this process warms up with (set by WarmSetup
+# just before nbgrader's Execute runs, taken by that launch), or None: a cold start.
 _NEXT: dict[str, Any] = {"setup": None}
 _TEMPLATES: collections.OrderedDict[tuple, Template] = collections.OrderedDict()
 _LOCK = threading.Lock()
@@ -139,14 +139,6 @@ class WarmSetup(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         _NEXT["setup"] = setup_statements(nb) if enabled() else None
-        return nb, resources
-
-
-class WarmDone(NbGraderPreprocessor):
-    """After Execute: kernels started from here on (outside grading) start cold."""
-
-    def preprocess(self, nb, resources):
-        _NEXT["setup"] = None
         return nb, resources
 
 
@@ -327,52 +319,12 @@ def _empty(folder: Path) -> None:
                 os.unlink(entry.path)
 
 
-# Environment variables that change what an import does or what the sandbox enforces: a
-# template is reused only while they stay the same (a child gets the exact environment anyway).
-_ENV_PREFIXES = (
-    "CERTLAB_",
-    "OMP_",
-    "OPENBLAS_",
-    "MKL_",
-    "BLIS_",
-    "NUMEXPR_",
-    "TF_",
-    "KERAS_",
-    "TORCH",
-    "CUDA",
-    "PYTHON",
-    "MPL",
-    "HF_",
-    "TRANSFORMERS_",
-    "MLFLOW_",
-    "SPARK_",
-    "PYSPARK_",
-    "JAVA_",
-    "LD_",
-    "LANG",
-    "LC_",
-    "TZ",
-)
-# Not part of the key: the sandbox's per-run folders, the check server's own switches, and what
-# native libraries set in the grading process itself once they are loaded (OMP_WAIT_POLICY).
-_ENV_VOLATILE = {
-    "CERTLAB_SANDBOX_RUN",
-    "CERTLAB_SANDBOX_SCRATCH",
-    "CERTLAB_CHECK_SERVER",
-    "CERTLAB_CHECK_SERVER_IDLE",
-    "OMP_WAIT_POLICY",
-}
-
-
-def _environment(env: dict | None = None) -> tuple:
-    env = os.environ if env is None else env
-    return tuple(sorted((k, v) for k, v in env.items() if k.startswith(_ENV_PREFIXES) and k not in _ENV_VOLATILE))
-
-
 def template_for(setup: tuple[str, ...], cwd: str) -> Template:
     """This process's template for ``setup`` (started on first use; the least recently used
     one is closed beyond :data:`MAX_TEMPLATES`)."""
-    key = (setup, writable_base(cwd), _environment())
+    from certlab.grading.sandbox import environment_key
+
+    key = (setup, writable_base(cwd), environment_key())
     with _LOCK:
         template = _TEMPLATES.pop(key, None)
         if template is not None and not template.usable:
@@ -410,7 +362,7 @@ class WarmProvisioner(LocalProvisioner):
     def _wanted(self) -> tuple[str, ...] | None:
         from certlab.grading.sandbox import isolation_on, isolation_problem
 
-        setup = _NEXT["setup"]
+        setup, _NEXT["setup"] = _NEXT["setup"], None  # only the launch that follows WarmSetup
         if setup is None or not enabled() or not isolation_on() or isolation_problem():
             return None
         return setup
@@ -425,7 +377,10 @@ class WarmProvisioner(LocalProvisioner):
                 self.log.warning("certlab: warm kernel unavailable, starting cold (%s)", exc)
                 STATS["fell back"] += 1
             else:
-                # The kernel's sockets go into the template's socket folder (bound in its sandbox).
+                # The kernel's sockets go into the template's socket folder (bound in its sandbox),
+                # emptied of whatever the previous kernel left there before ports are chosen.
+                self.template.clean.wait(REPLY_TIMEOUT)
+                _empty(self.template.sockets)
                 self.parent.ip = str(self.template.sockets / "k")
         return await super().pre_launch(**kwargs)
 

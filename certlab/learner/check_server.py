@@ -61,9 +61,9 @@ def _code_stamp() -> str:
 
 def socket_path(root: Path, env: dict | None = None) -> Path:
     """The socket of the server for ``root`` and this environment (or ``env``)."""
-    from certlab.grading.warm import _environment
+    from certlab.grading.sandbox import environment_key
 
-    key = json.dumps([sys.executable, str(Path(root).resolve()), _code_stamp(), _environment(env)])
+    key = json.dumps([sys.executable, str(Path(root).resolve()), _code_stamp(), environment_key(env)])
     return _folder() / f"check-{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
 
 
