@@ -62,7 +62,7 @@ START_TIMEOUT = 300  # importing TensorFlow on a busy machine
 REPLY_TIMEOUT = 60
 # The setup statements the next kernel start in this process warms up with (set by WarmSetup
 # just before nbgrader's Execute runs, taken by that launch), or None: a cold start.
-_NEXT: dict[str, Any] = {"setup": None}
+_NEXT: dict[str, Any] = {"setup": None}  # a warmup(): (setup statements, modules to preload)
 _TEMPLATES: collections.OrderedDict[tuple, Template] = collections.OrderedDict()
 _LOCK = threading.Lock()
 # What this process did: templates started, kernels forked, warm launches that fell back to cold.
@@ -113,12 +113,19 @@ def _is_warm_statement(node: ast.stmt) -> bool:
     return False
 
 
+def _instructors(cell) -> bool:
+    """A locked cell with a grade id: after nbgrader's OverwriteCells, its source is the
+    instructor's (a cell a learner marks locked has no grade id nbgrader knows, and loses it)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("locked") and meta.get("grade_id"))
+
+
 def setup_statements(nb) -> tuple[str, ...]:
     """The leading imports (and constant environment settings) of a notebook's locked setup
     cell: what a template runs before forking kernels for it. Empty when the first code cell is
-    not locked (a learner could have written it) or starts otherwise."""
+    not the instructor's (a learner could have written it) or starts otherwise."""
     cell = next((c for c in nb.cells if c.get("cell_type") == "code"), None)
-    if cell is None or not cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
+    if cell is None or not _instructors(cell):
         return ()
     try:
         tree = ast.parse(cell.source)
@@ -132,13 +139,56 @@ def setup_statements(nb) -> tuple[str, ...]:
     return tuple(out)
 
 
+def preload_modules(nb) -> tuple[str, ...]:
+    """The modules the instructor's locked cells import anywhere (the tests' own imports, hidden
+    ones included once OverwriteCells has restored them): a template imports them too, without
+    binding a name, so that a kernel finds them in ``sys.modules``. ``from m import x`` lists
+    ``m`` and ``m:x`` (``x`` may be a submodule). Sorted, so the same notebook warms up the same
+    way whatever the learner did to the other cells."""
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not _instructors(cell):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names.update(f"{node.module}:{alias.name}" for alias in node.names if alias.name != "*")
+    return tuple(sorted(names))
+
+
+def warmup(nb) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a template for this notebook runs: (setup statements, modules to preload)."""
+    return setup_statements(nb), preload_modules(nb)
+
+
+def _preload(names: list[str]) -> None:
+    """Import each module (and each ``module:name`` that is a submodule); one that fails is
+    left to the kernel, which meets the same error in its own cell."""
+    import importlib
+
+    for name in names:
+        module, _, attr = name.partition(":")
+        try:
+            found = importlib.import_module(module)
+            if attr and not hasattr(found, attr):
+                importlib.import_module(f"{module}.{attr}")
+        except Exception:  # noqa: BLE001,S112 - the kernel raises it where the notebook imports it
+            continue
+
+
 class WarmSetup(NbGraderPreprocessor):
     """Placed just before nbgrader's Execute (after OverwriteCells has restored the locked
     cells from the gradebook): the next kernel of this process comes from a template warmed up
     with this notebook's setup imports."""
 
     def preprocess(self, nb, resources):
-        _NEXT["setup"] = setup_statements(nb) if enabled() else None
+        _NEXT["setup"] = warmup(nb) if enabled() else None
         return nb, resources
 
 
@@ -168,7 +218,7 @@ def writable_base(cwd: str) -> str:
 class Template:
     """One template process (in bubblewrap) and the kernel it has forked, if any."""
 
-    def __init__(self, setup: tuple[str, ...], base: str):
+    def __init__(self, setup: tuple[tuple[str, ...], tuple[str, ...]], base: str):
         from certlab.grading.sandbox import ENV_PREFIX
 
         self.setup, self.base = setup, base
@@ -202,7 +252,7 @@ class Template:
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        self._send({"op": "init", "setup": list(setup)})
+        self._send({"op": "init", "setup": list(setup[0]), "preload": list(setup[1])})
         reply = self._reply(START_TIMEOUT)
         if not reply.get("ok"):
             self.close()
@@ -319,8 +369,8 @@ def _empty(folder: Path) -> None:
                 os.unlink(entry.path)
 
 
-def template_for(setup: tuple[str, ...], cwd: str) -> Template:
-    """This process's template for ``setup`` (started on first use; the least recently used
+def template_for(setup: tuple[tuple[str, ...], tuple[str, ...]], cwd: str) -> Template:
+    """This process's template for ``setup`` (a :func:`warmup`; started on first use; the least recently used
     one is closed beyond :data:`MAX_TEMPLATES`)."""
     from certlab.grading.sandbox import environment_key
 
@@ -359,7 +409,7 @@ class WarmProvisioner(LocalProvisioner):
 
     template: Template | None = None
 
-    def _wanted(self) -> tuple[str, ...] | None:
+    def _wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         from certlab.grading.sandbox import isolation_on, isolation_problem
 
         setup, _NEXT["setup"] = _NEXT["setup"], None  # only the launch that follows WarmSetup
@@ -611,6 +661,7 @@ def template_main() -> None:
         for statement in init["setup"]:
             exec(compile(statement, "<setup cell>", "exec"), namespace)
         del namespace
+        _preload(init.get("preload", []))
         gc.collect()
         gc.freeze()  # fewer copy-on-write pages in the children
         if not _reset(base, None):

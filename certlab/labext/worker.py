@@ -67,6 +67,7 @@ def result_dict(result) -> dict:
         "flags": list(result.flags),
         "timing": result.timing,
         "solutions_viewed": list(result.solutions_viewed),
+        "cell_seconds": result.cell_seconds,
     }
 
 

@@ -158,7 +158,7 @@ def _warm_up(root: Path, notebook: str | None) -> None:
         nb = read_notebook(Path(notebook))
         assignment = identify(course, nb, Path(notebook))
         for path in sorted((course.source_dir / assignment).glob("*.ipynb"))[:1]:
-            setup = warm.setup_statements(read_notebook(path))
+            setup = warm.warmup(read_notebook(path))
             folder = tempfile.mkdtemp(prefix=f"certlab-{assignment}-")
             try:
                 warm.template_for(setup, os.path.join(folder, "autograded", "learner", assignment))
