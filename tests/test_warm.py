@@ -145,7 +145,9 @@ def test_warm_and_cold_kernels_write_the_same_notebook(repo_course, scratch, mon
         outputs[mode] = (scores.score, [c.get("outputs") for c in nb.cells if c.cell_type == "code"])
     assert outputs["1"] == outputs["0"]
     # ... although the warm kernel found the tests' imports done (they are in hidden test cells).
-    probe = 'import json as _j, sys as _s\nprint("PROBE", _j.dumps({"preloaded": "sklearn.linear_model" in _s.modules}))'
+    probe = (
+        'import json as _j, sys as _s\nprint("PROBE", _j.dumps({"preloaded": "sklearn.linear_model" in _s.modules}))'
+    )
     monkeypatch.setenv("CERTLAB_WARM", "1")
     [probed] = scratch.grade("preload", _with_probe(reference, probe, before=True))
     assert _probe_output(probed.autograded_path) == {"preloaded": True}
