@@ -167,6 +167,31 @@ def warmup(nb) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return setup_statements(nb), preload_modules(nb)
 
 
+def _warm_tracebacks() -> None:
+    """Format the traceback of a failing ``numpy.testing`` check, as IPython does for a test cell
+    that fails (and for every canary): its machinery (stack_data, pygments' lexer tables, NumPy's
+    testing sources) is then loaded once in the template instead of in every kernel. Caches
+    only: what a kernel prints is the same."""
+    if "numpy" not in sys.modules:
+        return
+    try:
+        from IPython.core.ultratb import AutoFormattedTB
+
+        np = sys.modules["numpy"]
+        formatter = AutoFormattedTB(mode="Context")
+        for check in (lambda: np.testing.assert_allclose([1.0], [2.0]), lambda: _fail(np.allclose([1.0], [2.0]))):
+            try:
+                check()
+            except AssertionError:
+                formatter.structured_traceback(*sys.exc_info())
+    except Exception:  # noqa: BLE001,S110 - a cache left cold costs time, nothing else
+        pass
+
+
+def _fail(ok: bool) -> None:
+    assert ok, "the values do not match"
+
+
 def _preload(names: list[str]) -> None:
     """Import each module (and each ``module:name`` that is a submodule); one that fails is
     left to the kernel, which meets the same error in its own cell."""
@@ -662,6 +687,7 @@ def template_main() -> None:
             exec(compile(statement, "<setup cell>", "exec"), namespace)
         del namespace
         _preload(init.get("preload", []))
+        _warm_tracebacks()
         gc.collect()
         gc.freeze()  # fewer copy-on-write pages in the children
         if not _reset(base, None):
