@@ -167,6 +167,22 @@ def warmup(nb) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return setup_statements(nb), preload_modules(nb)
 
 
+# What ipykernel imports while a kernel starts, before it runs any cell (its debugger pulls in
+# debugpy and pydevd: about half a second): imported once in the template instead.
+KERNEL_MODULES = (
+    "ipykernel.debugger",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "faulthandler",
+    "psutil",
+    "sqlite3",
+    "tornado.platform.asyncio",
+)
+
+
 def _warm_tracebacks() -> None:
     """Format the traceback of a failing ``numpy.testing`` check, as IPython does for a test cell
     that fails (and for every canary): its machinery (stack_data, pygments' lexer tables, NumPy's
@@ -682,6 +698,7 @@ def template_main() -> None:
         import ipykernel.kernelapp  # noqa: F401
         import ipykernel_launcher  # noqa: F401
 
+        _preload(list(KERNEL_MODULES))
         namespace: dict = {"__name__": "__certlab_template__"}
         for statement in init["setup"]:
             exec(compile(statement, "<setup cell>", "exec"), namespace)
@@ -690,6 +707,10 @@ def template_main() -> None:
         _warm_tracebacks()
         gc.collect()
         gc.freeze()  # fewer copy-on-write pages in the children
+        import threading
+
+        if threading.active_count() > 1:  # a fork copies only the forking thread, not its locks' owners
+            raise RuntimeError(f"the warm-up started threads: {[t.name for t in threading.enumerate()]}")
         if not _reset(base, None):
             raise RuntimeError("the template's sandbox is not clean after its start")
     except BaseException as exc:
