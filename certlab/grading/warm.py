@@ -39,6 +39,7 @@ import ast
 import atexit
 import collections
 import contextlib
+import functools
 import json
 import os
 import queue
@@ -125,17 +126,20 @@ def setup_statements(nb) -> tuple[str, ...]:
     cell: what a template runs before forking kernels for it. Empty when the first code cell is
     not the instructor's (a learner could have written it) or starts otherwise."""
     cell = next((c for c in nb.cells if c.get("cell_type") == "code"), None)
-    if cell is None or not _instructors(cell):
-        return ()
+    return _setup_of(cell.source) if cell is not None and _instructors(cell) else ()
+
+
+@functools.lru_cache(maxsize=64)
+def _setup_of(source: str) -> tuple[str, ...]:
     try:
-        tree = ast.parse(cell.source)
+        tree = ast.parse(source)
     except SyntaxError:
         return ()
     out = []
     for node in tree.body:
         if not _is_warm_statement(node):
             break
-        out.append(ast.get_source_segment(cell.source, node) or ast.unparse(node))
+        out.append(ast.get_source_segment(source, node) or ast.unparse(node))
     return tuple(out)
 
 
@@ -145,26 +149,44 @@ def preload_modules(nb) -> tuple[str, ...]:
     binding a name, so that a kernel finds them in ``sys.modules``. ``from m import x`` lists
     ``m`` and ``m:x`` (``x`` may be a submodule). Sorted, so the same notebook warms up the same
     way whatever the learner did to the other cells."""
+    sources = (c.source for c in nb.cells if c.get("cell_type") == "code" and _instructors(c))
+    return tuple(sorted({name for source in sources for name in _imports_of(source)}))
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_of(source: str) -> frozenset[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()
     names: set[str] = set()
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code" or not _instructors(cell):
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
-                names.update(f"{node.module}:{alias.name}" for alias in node.names if alias.name != "*")
-    return tuple(sorted(names))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}:{alias.name}" for alias in node.names if alias.name != "*")
+    return frozenset(names)
 
 
 def warmup(nb) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What a template for this notebook runs: (setup statements, modules to preload)."""
     return setup_statements(nb), preload_modules(nb)
+
+
+def _preload(names: list[str]) -> None:
+    """Import each module (and each ``module:name`` that is a submodule); one that fails is
+    left to the kernel, which meets the same error in its own cell."""
+    import importlib
+
+    for name in names:
+        module, _, attr = name.partition(":")
+        try:
+            found = importlib.import_module(module)
+            if attr and not hasattr(found, attr):
+                importlib.import_module(f"{module}.{attr}")
+        except Exception:  # noqa: BLE001,S112 - the kernel raises it where the notebook imports it
+            continue
 
 
 # What ipykernel imports while a kernel starts, before it runs any cell (its debugger pulls in
@@ -206,21 +228,6 @@ def _warm_tracebacks() -> None:
 
 def _fail(ok: bool) -> None:
     assert ok, "the values do not match"
-
-
-def _preload(names: list[str]) -> None:
-    """Import each module (and each ``module:name`` that is a submodule); one that fails is
-    left to the kernel, which meets the same error in its own cell."""
-    import importlib
-
-    for name in names:
-        module, _, attr = name.partition(":")
-        try:
-            found = importlib.import_module(module)
-            if attr and not hasattr(found, attr):
-                importlib.import_module(f"{module}.{attr}")
-        except Exception:  # noqa: BLE001,S112 - the kernel raises it where the notebook imports it
-            continue
 
 
 class WarmSetup(NbGraderPreprocessor):
@@ -274,8 +281,10 @@ class Template:
         self.messages: queue.Queue = queue.Queue()
         self.child: int | None = None
         self.exit_code: int | None = None
-        self.clean = threading.Event()
+        self.clean = threading.Event()  # no kernel, and the last one's traces wiped
         self.clean.set()
+        self.exited = threading.Event()  # the current kernel has ended (its traces may remain)
+        self.exited.set()
         self.dead = False
         cmd = [
             sys.executable,
@@ -316,6 +325,7 @@ class Template:
             event = message.get("event")
             if event == "exit":
                 self.exit_code = message.get("code", -1)
+                self.exited.set()
             elif event == "clean":
                 self.child = None
                 self.clean.set()
@@ -329,6 +339,7 @@ class Template:
         if self.child is not None and self.exit_code is None:
             self.exit_code = -signal.SIGKILL
         self.clean.set()
+        self.exited.set()
         self.messages.put({"ok": False, "error": "the template ended"})
 
     def _reply(self, timeout: float) -> dict:
@@ -352,12 +363,14 @@ class Template:
         _empty(self.slot)
         shutil.copytree(cwd, self.slot, symlinks=True, dirs_exist_ok=True)
         self.clean.clear()
+        self.exited.clear()
         self.exit_code = None
         connection = {k: v.decode() if isinstance(v, bytes) else v for k, v in connection.items()}
         self._send({"op": "spawn", "cwd": os.path.realpath(cwd), "connection": connection, "env": env})
         reply = self._reply(REPLY_TIMEOUT)
         if not reply.get("ok"):
             self.clean.set()
+            self.exited.set()
             self.dead = True
             raise TemplateError(reply.get("error", "the template could not fork a kernel"))
         self.child = reply["pid"]
@@ -374,13 +387,15 @@ class Template:
                 self._send({"op": "signal", "sig": int(signum)})
 
     def kill(self) -> None:
-        """Stop the kernel and everything it started; wait until its traces are wiped."""
+        """Stop the kernel and everything it started. Returns once the kernel has ended; the
+        template wipes its traces meanwhile, and the next kernel is forked only after that
+        (:meth:`spawn` waits for it), so grading goes on while the template cleans up."""
         if self.child is None:
             return
         if self.usable:
             with contextlib.suppress(TemplateError):
                 self._send({"op": "kill"})
-            if self.clean.wait(REPLY_TIMEOUT):
+            if self.exited.wait(REPLY_TIMEOUT):
                 return
         self.close()
 
@@ -394,6 +409,7 @@ class Template:
         if self.exit_code is None and self.child is not None:
             self.exit_code = -signal.SIGKILL
         self.clean.set()
+        self.exited.set()
         from certlab.grading.sandbox import _kill_and_remove
 
         _kill_and_remove(self.run)
@@ -510,7 +526,6 @@ class WarmProvisioner(LocalProvisioner):
 
         while self.template.poll() is None:
             await asyncio.sleep(0.05)
-        await asyncio.get_running_loop().run_in_executor(None, self.template.clean.wait, REPLY_TIMEOUT)
         return self.template.poll()
 
     async def send_signal(self, signum: int) -> None:
@@ -698,6 +713,9 @@ def template_main() -> None:
         import ipykernel.kernelapp  # noqa: F401
         import ipykernel_launcher  # noqa: F401
 
+        # The debugger's vendored pydevd warns about frozen modules when imported; a kernel never
+        # debugs (its own kernel start would print the same to the kernel's log, not a notebook).
+        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         _preload(list(KERNEL_MODULES))
         namespace: dict = {"__name__": "__certlab_template__"}
         for statement in init["setup"]:
