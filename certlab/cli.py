@@ -64,14 +64,17 @@ def cmd_lint(args) -> int:
 def cmd_check(args) -> int:
     """certlab check NOTEBOOK: grade it with the hidden tests, with reasons and hints."""
     from certlab.learner.check import check, course_root, render
-    from certlab.learner.check_server import request
+    from certlab.learner.check_server import release_start_lock, request
     from certlab.learner.usage import student_id
 
     student, record = args.student or student_id(), not args.no_record
     # A check server keeps a warm kernel between checks (certlab/learner/check_server.py).
     result = request(args.notebook, course_root(args.notebook, args.root), student, record)
     if result is None:
-        result = check(args.notebook, root=args.root, student=student, record=record)
+        try:
+            result = check(args.notebook, root=args.root, student=student, record=record)
+        finally:
+            release_start_lock()
     if args.json:  # for scripts and editors: what the Check panel gets, on one line
         import dataclasses
         import json

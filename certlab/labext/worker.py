@@ -100,12 +100,15 @@ def run(notebook: str, student: str, record: bool = True) -> dict:
     try:
         stage("grading with the course's tests")
         from certlab.learner.check import check, course_root
-        from certlab.learner.check_server import request
+        from certlab.learner.check_server import release_start_lock, request
 
         # A check server keeps a warm kernel between checks (certlab/learner/check_server.py).
         result = request(notebook, course_root(notebook), student, record)
         if result is None:
-            result = check(notebook, student=student, record=record)
+            try:
+                result = check(notebook, student=student, record=record)
+            finally:
+                release_start_lock()
         stage("done")
         return {"ok": True, "result": result_dict(result)}
     except Exception as exc:  # every failure becomes a message for the learner
