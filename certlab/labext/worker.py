@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", default="")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
+    from certlab.grading.nbgrader_io import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # as the certlab command does: a second per check otherwise
     from certlab.learner.usage import student_id
 
     out = run(args.notebook, args.student or student_id(), record=not args.no_record)
