@@ -63,7 +63,7 @@ test: sysdeps setup-dev lint labext-check
 	@$(BIN)/python -m certlab.java --strict
 	$(BIN)/certlab build --check
 	$(BIN)/python -m certlab.datagen --check
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
 
 # The tests that execute no notebook: the loop to run while editing (about a minute).
 test-fast: $(BIN)/.installed-dev

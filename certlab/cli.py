@@ -64,15 +64,28 @@ def cmd_lint(args) -> int:
 def cmd_check(args) -> int:
     """certlab check NOTEBOOK: grade it with the hidden tests, with reasons and hints."""
     from certlab.learner.check import check, course_root, render
-    from certlab.learner.check_server import request
+    from certlab.learner.check_server import release_start_lock, request
     from certlab.learner.usage import student_id
 
     student, record = args.student or student_id(), not args.no_record
     # A check server keeps a warm kernel between checks (certlab/learner/check_server.py).
     result = request(args.notebook, course_root(args.notebook, args.root), student, record)
     if result is None:
-        result = check(args.notebook, root=args.root, student=student, record=record)
-    render(result, _console())
+        try:
+            result = check(args.notebook, root=args.root, student=student, record=record)
+        finally:
+            release_start_lock()
+    if args.json:  # for scripts and editors: what the Check panel gets, on one line
+        import dataclasses
+        import json
+
+        from certlab.labext.worker import result_dict
+        from certlab.learner.check import CheckResult
+
+        data = result_dict(result) if isinstance(result, CheckResult) else dataclasses.asdict(result)
+        sys.stdout.write(json.dumps(data, default=str) + "\n")
+    else:
+        render(result, _console())
     return 0 if result.score >= result.max_score - 1e-9 else 1
 
 
@@ -173,8 +186,9 @@ def cmd_bench(args) -> int:
     if args.what == "check":
         summary = bench.bench_check(course, args.assignments or None, args.repeat, console)
         console.print(
-            f"slowest certlab check: {summary['max_median_s']:.1f} s (median of {args.repeat}); "
-            f"budget {summary['budget_s']:.0f} s"
+            f"certlab check: median {summary['median_s']:.1f} s over the notebooks, slowest "
+            f"{summary['max_median_s']:.1f} s (medians of {args.repeat}), budget {summary['budget_s']:.0f} s; "
+            f"floor {summary['median_floor_s']:.1f} s (median time in the cells)"
         )
         console.print(f"saved {bench.save(course, 'check', summary)}")
         return 0 if summary["within_budget"] else 1
@@ -251,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--student", default="", help="learner id in the gradebook (default: CERTLAB_STUDENT or your user name)"
     )
     p.add_argument("--no-record", action="store_true", help="do not write the attempt to the gradebook")
+    p.add_argument("--json", action="store_true", help="print the result as one line of JSON instead of a table")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("grade", help="autograde every submission of an nbgrader course in parallel")

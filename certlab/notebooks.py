@@ -37,6 +37,22 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
         raise CertlabError(f"{path}: not a valid notebook ({exc}).") from None
 
 
+def execution_seconds(nb) -> float:
+    """The time a kernel spent executing the notebook's cells: nbclient's timing metadata
+    (``iopub.execute_input`` to ``shell.execute_reply``) summed over the cells that have it."""
+    from datetime import datetime
+
+    def stamp(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            total += (stamp(timing["shell.execute_reply"]) - stamp(timing["iopub.execute_input"])).total_seconds()
+    return total
+
+
 def nbgrader_meta(cell) -> dict:
     return dict(cell.get("metadata", {}).get("nbgrader", {}))
 

@@ -54,3 +54,35 @@ def bank_course(tiny_course, monkeypatch) -> Path:
     )
     monkeypatch.setenv("CERTLAB_STUDENT", "lee")
     return tiny_course
+
+
+# Relative cost of one graded run of a notebook, by track (a rough ranking from `certlab bench
+# notebooks`: the generative-AI and Spark notebooks train or start a JVM, foundations take seconds).
+_RUN_WEIGHT = {"genai": 6.0, "production": 2.0, "tensorflow": 2.5, "pytorch": 1.5, "assessment": 3.0}
+# Groups of other test modules, in the same units (about four seconds each).
+_GROUP_WEIGHT = {"adversarial_course": 50.0, "nbgrader_course": 15.0, "labext": 10.0}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The most expensive xdist groups first: `make test` runs ``-n 2 --dist loadgroup
+    --no-loadscope-reorder``, so groups go to the workers in this order, and a long group
+    started last cannot keep one worker busy while the other has nothing left to do."""
+    from certlab.course import Course
+
+    tracks = {a["id"]: a.get("track") for a in Course(REPO).manifest.get("assignments", [])}
+    sizes: dict[str, int] = {}
+    for item in items:
+        marker = item.get_closest_marker("xdist_group")
+        if marker:
+            sizes[marker.args[0]] = sizes.get(marker.args[0], 0) + 1
+
+    def cost(item) -> float:
+        marker = item.get_closest_marker("xdist_group")
+        if marker is None:
+            return 0.0
+        group = marker.args[0]
+        if group in tracks:  # an assignment of tests/test_exercises.py: one run per test, roughly
+            return sizes[group] * _RUN_WEIGHT.get(tracks[group], 1.0)
+        return _GROUP_WEIGHT.get(group, float(sizes[group]))
+
+    items.sort(key=lambda item: -cost(item))  # stable: each group keeps its own order

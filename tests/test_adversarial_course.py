@@ -2,11 +2,11 @@
 
 A copy of the course holds 02_linear_algebra (source, release, data) and one submission per
 cheat, graded in one `certlab grade` run next to an honest reference. Every cheat starts from the
-release stub (an honest score of 0) and adds code to its first answer cell. The cheats are the
-ones that beat the grader before it had namespaces and canaries: execution transformers, hooks and
-patches reached without any name a scanner knows, reading solutions, hidden tests or a
-classmate's work through any API, writing the gradebook, killing the parent, a symbolic link for
-nbgrader to write through. A positive control grades the file-reading cheats without the sandbox
+release stub (an honest score of 0) and adds code to its first answer cell (one cheat adds cells
+of its own around every test cell instead). The cheats are the ones that beat the grader before
+it had namespaces and canaries: execution transformers, hooks and patches reached without any
+name a scanner knows, reading solutions, hidden tests or a classmate's work through any API,
+writing the gradebook, killing the parent, a symbolic link for nbgrader to write through. A positive control grades the file-reading cheats without the sandbox
 and sees them earn points, so the corpus is known to bite.
 """
 
@@ -132,6 +132,16 @@ CHEATS = {
     "plants_a_link_for_nbgrader_to_write_through": (
         f"import os\nos.remove('{NOTEBOOK}')\nos.symlink('../../reference/{ASSIGNMENT}/{NOTEBOOK}', '{NOTEBOOK}')"
     ),
+    # In cells the student adds (no nbgrader metadata) around each test cell: before it, a
+    # transformer that blanks every cell; after it, a cell the transformer spares removes it.
+    "blanks_each_test_from_added_cells": (
+        "def _blank(lines):\n"
+        "    return lines if any('_restore' in line for line in lines) else ['pass\\n']\n"
+        "get_ipython().input_transformers_post.append(_blank)",
+        "_restore = [t for t in get_ipython().input_transformers_post if t.__name__ == '_blank']\n"
+        "for _t in _restore:\n"
+        "    get_ipython().input_transformers_post.remove(_t)",
+    ),
     "kills_its_parent_and_everything_it_can": (
         "import os, signal\n"
         "os.kill(os.getppid(), signal.SIGKILL)\n"
@@ -145,6 +155,7 @@ CHEATS = {
 # begin with: the kernel still replies "error", and nbgrader records that as a failed cell.)
 TAMPERING = {
     "input_transformer_blanks_cells",
+    "blanks_each_test_from_added_cells",
     "ast_transformer_swallows_errors",
     "patches_numpy_through_importlib",
     "replaces_run_cell_through_the_class",
@@ -169,9 +180,36 @@ def every_answer_is(nb: dict, code: str) -> dict:
     return nb
 
 
+# Cheats that run from cells of their own, added before every test cell.
+ADDED_CELLS = {"blanks_each_test_from_added_cells"}
+
+
+def around_every_test(nb: dict, code: tuple[str, str]) -> dict:
+    """New code cells (no nbgrader metadata, as a student's added cells) before and after every
+    test cell."""
+    nb = json.loads(json.dumps(nb))
+    cells = []
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        test = cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution")
+        if test:
+            cells.append(
+                {"cell_type": "code", "metadata": {}, "source": code[0], "outputs": [], "execution_count": None}
+            )
+        cells.append(cell)
+        if test:
+            cells.append(
+                {"cell_type": "code", "metadata": {}, "source": code[1], "outputs": [], "execution_count": None}
+            )
+    nb["cells"] = cells
+    return nb
+
+
 def cheat_notebook(stub: dict, name: str) -> dict:
     if name in FINDERS:
         return every_answer_is(stub, CHEATS[name])
+    if name in ADDED_CELLS:
+        return around_every_test(stub, CHEATS[name])
     return first_answer_with(stub, CHEATS[name])
 
 

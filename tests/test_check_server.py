@@ -34,6 +34,7 @@ def test_server_answers_like_an_in_process_check(tiny_course, tmp_path, server_o
     try:
         # No server yet: the caller checks in-process, and a server starts for the next check.
         assert check_server.request(notebook, tiny_course, "lee", record=False) is None
+        check_server.release_start_lock()  # (the in-process check would run here)
         _wait_for(path)
         served = check_server.request(notebook, tiny_course, "lee", record=False, start=False)
         assert served is not None, "the running server did not answer"

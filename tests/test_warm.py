@@ -144,12 +144,44 @@ def test_warm_and_cold_kernels_write_the_same_notebook(repo_course, scratch, mon
         nb = read_notebook(scores.autograded_path)
         outputs[mode] = (scores.score, [c.get("outputs") for c in nb.cells if c.cell_type == "code"])
     assert outputs["1"] == outputs["0"]
+    # ... although the warm kernel found the tests' imports done (they are in hidden test cells).
+    probe = (
+        'import json as _j, sys as _s\nprint("PROBE", _j.dumps({"preloaded": "sklearn.linear_model" in _s.modules}))'
+    )
+    monkeypatch.setenv("CERTLAB_WARM", "1")
+    [probed] = scratch.grade("preload", _with_probe(reference, probe, before=True))
+    assert _probe_output(probed.autograded_path) == {"preloaded": True}
+
+
+def test_preload_takes_the_imports_of_the_instructors_cells_only():
+    def cell(source: str, **nbgrader):
+        c = nbformat.v4.new_code_cell(source)
+        c.metadata["nbgrader"] = nbgrader
+        return c
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            cell("import numpy as np", locked=True, grade_id="setup"),
+            cell("import sympy\nfrom os import path", locked=False, grade_id="answer", solution=True),
+            cell("import json", locked=True),  # no grade id: a learner's cell marked locked
+            cell(
+                "def _check():\n    from scipy import stats\n    import sklearn.metrics as m\nfrom . import x",
+                locked=True,
+                grade_id="tests",
+                grade=True,
+            ),
+            cell("import email  # not parsed", locked=True, grade_id="bad"),
+        ]
+    )
+    nb.cells[-1].source += "\ndef ("
+    assert warm.preload_modules(nb) == ("numpy", "scipy", "scipy:stats", "sklearn.metrics")
+    assert warm.warmup(nb) == (("import numpy as np",), ("numpy", "scipy", "scipy:stats", "sklearn.metrics"))
 
 
 def test_setup_statements_take_only_the_leading_imports():
-    def notebook(source: str, locked: bool = True):
+    def notebook(source: str, locked: bool = True, grade_id: str | None = "setup"):
         cell = nbformat.v4.new_code_cell(source)
-        cell.metadata["nbgrader"] = {"locked": locked}
+        cell.metadata["nbgrader"] = {"locked": locked, **({"grade_id": grade_id} if grade_id else {})}
         return nbformat.v4.new_notebook(cells=[cell])
 
     source = (
@@ -168,6 +200,8 @@ def test_setup_statements_take_only_the_leading_imports():
     )
     # A cell a learner could have written warms nothing up; neither does code with side effects.
     assert warm.setup_statements(notebook(source, locked=False)) == ()
+    # Marked locked by hand, without a grade id nbgrader knows (OverwriteCells removes unknown ones).
+    assert warm.setup_statements(notebook(source, grade_id=None)) == ()
     assert warm.setup_statements(notebook("print('hi')\nimport numpy")) == ()
     assert warm.setup_statements(notebook("os.environ['X'] = compute()\nimport numpy")) == ()
     assert warm.setup_statements(notebook("from . import local")) == ()

@@ -3,8 +3,10 @@
 Whatever makes failing code pass (an IPython input or AST transformer, a replaced ``run_cell``,
 ``showtraceback`` or exception handler, a patched ``numpy.testing`` or ``np.isclose`` reached
 through any route, ``sys.settrace``, ctypes) makes a failing check pass too. So before nbgrader
-executes a submission, a canary cell goes after every answer cell: code shaped like the
-course's test cells (imports, underscored locals, an ``assert`` with a message) whose assertion
+executes a submission, a canary cell goes right before every test cell (after whatever cells the
+student added there; consecutive test cells share one, since nothing of the student's runs
+between them), so that each test runs in a state a canary has just been run in: code shaped like
+the course's test cells (imports, underscored locals, an ``assert`` with a message) whose assertion
 is false, with values, names, messages and layout drawn afresh for every run. The kernel only
 ever sees cell sources, never cell metadata, so it cannot tell a canary from a test cell by
 anything but its text, which changes every time.
@@ -103,21 +105,25 @@ def _is_test(cell) -> bool:
 
 
 class InsertCanaries(NbGraderPreprocessor):
-    """Put a canary after every answer cell (before nbgrader's Execute)."""
+    """Put a canary right before every test cell that follows anything but a test cell (before
+    nbgrader's Execute). Not after answer cells: a student can add cells of their own, without
+    nbgrader metadata, between an answer and its test, and tamper from there."""
 
     def preprocess(self, nb, resources):
         rng = random.Random(secrets.randbits(64))
         taken = _identifiers(nb)
         order = list(range(CHECKS))
         rng.shuffle(order)
-        cells, n = [], 0
+        cells, n, previous = [], 0, None
         for cell in nb.cells:
-            cells.append(cell)
-            if _is_answer(cell):
+            if _is_test(cell) and not (previous is not None and _is_test(previous)):
                 canary = new_code_cell(make_canary(rng, taken, order[n % CHECKS]))
                 n += 1
                 canary.metadata[KEY] = True
                 cells.append(canary)
+            cells.append(cell)
+            if cell.cell_type == "code":
+                previous = cell
         nb.cells = cells
         return nb, resources
 
@@ -149,10 +155,11 @@ class CheckCanaries(NbGraderPreprocessor):
         if tripped_at is not None:
             after = next((c for c in reversed(kept[:tripped_at]) if _is_answer(c)), None)
             where = after.metadata["nbgrader"].get("grade_id", "?") if after else "the start"
+            before = f" before test cell {tainted[0]}" if tainted else ""
             FINDINGS[resources.get("unique_key", "")] = {
                 "cell": where,
                 "tainted": tainted,
-                "reason": "a check that must fail passed after this cell: execution was tampered with",
+                "reason": f"a check that must fail passed{before}: execution was tampered with",
             }
         return nb, resources
 

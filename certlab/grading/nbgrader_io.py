@@ -28,6 +28,43 @@ def skip_slow_optional_imports() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)
 
 
+class _SchemaOnce:
+    """Stands in for the ``jsonschema`` module in nbgrader's metadata validator, which calls
+    ``jsonschema.validate(metadata, schema)`` for every cell of every notebook it reads: that
+    checks the (constant) schema itself each time, most of the validation's cost. Here the
+    validator for a schema is built and checked once per process; each cell's metadata is then
+    validated exactly as ``jsonschema.validate`` does (the best-matching error is raised)."""
+
+    def __init__(self, module):
+        self._module, self._validators = module, {}
+
+    def validate(self, instance, schema, *args, **kwargs):
+        import json
+
+        if args or kwargs:
+            return self._module.validate(instance, schema, *args, **kwargs)
+        key = json.dumps(schema, sort_keys=True)
+        validator = self._validators.get(key)
+        if validator is None:
+            cls = self._module.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validator = self._validators[key] = cls(schema)
+        error = self._module.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise error
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def validate_schemas_once() -> None:
+    """Install :class:`_SchemaOnce` in nbgrader's metadata validator (grading processes)."""
+    from nbgrader.nbgraderformat import common
+
+    if not isinstance(common.jsonschema, _SchemaOnce):
+        common.jsonschema = _SchemaOnce(common.jsonschema)
+
+
 def venv_on_path() -> None:
     """nbgrader runs helpers (alembic, jupyter) by name: put this interpreter's bin/ first on PATH."""
     bindir = os.path.dirname(sys.executable)
@@ -115,6 +152,7 @@ def run_converter(
     from certlab.grading.sandbox import kernel_config
 
     venv_on_path()
+    validate_schemas_once()
     config = load_config(root, CourseDirectory__root=str(root), CourseDirectory__db_url=db, **(config_overrides or {}))
     config.merge(Config(kernel_config()))
     coursedir = CourseDirectory(config=config)

@@ -39,6 +39,7 @@ import ast
 import atexit
 import collections
 import contextlib
+import functools
 import json
 import os
 import queue
@@ -48,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ START_TIMEOUT = 300  # importing TensorFlow on a busy machine
 REPLY_TIMEOUT = 60
 # The setup statements the next kernel start in this process warms up with (set by WarmSetup
 # just before nbgrader's Execute runs, taken by that launch), or None: a cold start.
-_NEXT: dict[str, Any] = {"setup": None}
+_NEXT: dict[str, Any] = {"setup": None}  # a warmup(): (setup statements, modules to preload)
 _TEMPLATES: collections.OrderedDict[tuple, Template] = collections.OrderedDict()
 _LOCK = threading.Lock()
 # What this process did: templates started, kernels forked, warm launches that fell back to cold.
@@ -113,23 +113,64 @@ def _is_warm_statement(node: ast.stmt) -> bool:
     return False
 
 
+def _instructors(cell) -> bool:
+    """A locked cell with a grade id: after nbgrader's OverwriteCells, its source is the
+    instructor's (a cell a learner marks locked has no grade id nbgrader knows, and loses it)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("locked") and meta.get("grade_id"))
+
+
 def setup_statements(nb) -> tuple[str, ...]:
     """The leading imports (and constant environment settings) of a notebook's locked setup
     cell: what a template runs before forking kernels for it. Empty when the first code cell is
-    not locked (a learner could have written it) or starts otherwise."""
+    not the instructor's (a learner could have written it) or starts otherwise."""
     cell = next((c for c in nb.cells if c.get("cell_type") == "code"), None)
-    if cell is None or not cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
-        return ()
+    return _setup_of(cell.source) if cell is not None and _instructors(cell) else ()
+
+
+@functools.lru_cache(maxsize=64)
+def _setup_of(source: str) -> tuple[str, ...]:
     try:
-        tree = ast.parse(cell.source)
+        tree = ast.parse(source)
     except SyntaxError:
         return ()
     out = []
     for node in tree.body:
         if not _is_warm_statement(node):
             break
-        out.append(ast.get_source_segment(cell.source, node) or ast.unparse(node))
+        out.append(ast.get_source_segment(source, node) or ast.unparse(node))
     return tuple(out)
+
+
+def preload_modules(nb) -> tuple[str, ...]:
+    """The modules the instructor's locked cells import anywhere (the tests' own imports, hidden
+    ones included once OverwriteCells has restored them): a template imports them too, without
+    binding a name, so that a kernel finds them in ``sys.modules``. ``from m import x`` lists
+    ``m`` and ``m:x`` (``x`` may be a submodule). Sorted, so the same notebook warms up the same
+    way whatever the learner did to the other cells."""
+    sources = (c.source for c in nb.cells if c.get("cell_type") == "code" and _instructors(c))
+    return tuple(sorted({name for source in sources for name in _imports_of(source)}))
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_of(source: str) -> frozenset[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}:{alias.name}" for alias in node.names if alias.name != "*")
+    return frozenset(names)
+
+
+def warmup(nb) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a template for this notebook runs: (setup statements, modules to preload)."""
+    return setup_statements(nb), preload_modules(nb)
 
 
 class WarmSetup(NbGraderPreprocessor):
@@ -138,7 +179,7 @@ class WarmSetup(NbGraderPreprocessor):
     with this notebook's setup imports."""
 
     def preprocess(self, nb, resources):
-        _NEXT["setup"] = setup_statements(nb) if enabled() else None
+        _NEXT["setup"] = warmup(nb) if enabled() else None
         return nb, resources
 
 
@@ -168,7 +209,7 @@ def writable_base(cwd: str) -> str:
 class Template:
     """One template process (in bubblewrap) and the kernel it has forked, if any."""
 
-    def __init__(self, setup: tuple[str, ...], base: str):
+    def __init__(self, setup: tuple[tuple[str, ...], tuple[str, ...]], base: str):
         from certlab.grading.sandbox import ENV_PREFIX
 
         self.setup, self.base = setup, base
@@ -183,8 +224,10 @@ class Template:
         self.messages: queue.Queue = queue.Queue()
         self.child: int | None = None
         self.exit_code: int | None = None
-        self.clean = threading.Event()
+        self.clean = threading.Event()  # no kernel, and the last one's traces wiped
         self.clean.set()
+        self.exited = threading.Event()  # the current kernel has ended (its traces may remain)
+        self.exited.set()
         self.dead = False
         cmd = [
             sys.executable,
@@ -195,14 +238,14 @@ class Template:
             "--",
             sys.executable,
             "-c",
-            "import certlab.grading.warm as w; w.template_main()",
+            "import certlab.grading.warm_template as w; w.template_main()",
         ]
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, cwd="/", env=env
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        self._send({"op": "init", "setup": list(setup)})
+        self._send({"op": "init", "setup": list(setup[0]), "preload": list(setup[1])})
         reply = self._reply(START_TIMEOUT)
         if not reply.get("ok"):
             self.close()
@@ -225,6 +268,7 @@ class Template:
             event = message.get("event")
             if event == "exit":
                 self.exit_code = message.get("code", -1)
+                self.exited.set()
             elif event == "clean":
                 self.child = None
                 self.clean.set()
@@ -238,6 +282,7 @@ class Template:
         if self.child is not None and self.exit_code is None:
             self.exit_code = -signal.SIGKILL
         self.clean.set()
+        self.exited.set()
         self.messages.put({"ok": False, "error": "the template ended"})
 
     def _reply(self, timeout: float) -> dict:
@@ -261,12 +306,14 @@ class Template:
         _empty(self.slot)
         shutil.copytree(cwd, self.slot, symlinks=True, dirs_exist_ok=True)
         self.clean.clear()
+        self.exited.clear()
         self.exit_code = None
         connection = {k: v.decode() if isinstance(v, bytes) else v for k, v in connection.items()}
         self._send({"op": "spawn", "cwd": os.path.realpath(cwd), "connection": connection, "env": env})
         reply = self._reply(REPLY_TIMEOUT)
         if not reply.get("ok"):
             self.clean.set()
+            self.exited.set()
             self.dead = True
             raise TemplateError(reply.get("error", "the template could not fork a kernel"))
         self.child = reply["pid"]
@@ -283,13 +330,15 @@ class Template:
                 self._send({"op": "signal", "sig": int(signum)})
 
     def kill(self) -> None:
-        """Stop the kernel and everything it started; wait until its traces are wiped."""
+        """Stop the kernel and everything it started. Returns once the kernel has ended; the
+        template wipes its traces meanwhile, and the next kernel is forked only after that
+        (:meth:`spawn` waits for it), so grading goes on while the template cleans up."""
         if self.child is None:
             return
         if self.usable:
             with contextlib.suppress(TemplateError):
                 self._send({"op": "kill"})
-            if self.clean.wait(REPLY_TIMEOUT):
+            if self.exited.wait(REPLY_TIMEOUT):
                 return
         self.close()
 
@@ -303,6 +352,7 @@ class Template:
         if self.exit_code is None and self.child is not None:
             self.exit_code = -signal.SIGKILL
         self.clean.set()
+        self.exited.set()
         from certlab.grading.sandbox import _kill_and_remove
 
         _kill_and_remove(self.run)
@@ -319,8 +369,8 @@ def _empty(folder: Path) -> None:
                 os.unlink(entry.path)
 
 
-def template_for(setup: tuple[str, ...], cwd: str) -> Template:
-    """This process's template for ``setup`` (started on first use; the least recently used
+def template_for(setup: tuple[tuple[str, ...], tuple[str, ...]], cwd: str) -> Template:
+    """This process's template for ``setup`` (a :func:`warmup`; started on first use; the least recently used
     one is closed beyond :data:`MAX_TEMPLATES`)."""
     from certlab.grading.sandbox import environment_key
 
@@ -359,7 +409,7 @@ class WarmProvisioner(LocalProvisioner):
 
     template: Template | None = None
 
-    def _wanted(self) -> tuple[str, ...] | None:
+    def _wanted(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         from certlab.grading.sandbox import isolation_on, isolation_problem
 
         setup, _NEXT["setup"] = _NEXT["setup"], None  # only the launch that follows WarmSetup
@@ -419,7 +469,6 @@ class WarmProvisioner(LocalProvisioner):
 
         while self.template.poll() is None:
             await asyncio.sleep(0.05)
-        await asyncio.get_running_loop().run_in_executor(None, self.template.clean.wait, REPLY_TIMEOUT)
         return self.template.poll()
 
     async def send_signal(self, signum: int) -> None:
@@ -446,241 +495,3 @@ class WarmProvisioner(LocalProvisioner):
             await asyncio.get_running_loop().run_in_executor(None, self.template.kill)
             _empty(self.template.sockets)
         await super().cleanup(restart)
-
-
-# --------------------------------------------------------------------------------------------
-# The template's side (inside bubblewrap)
-# --------------------------------------------------------------------------------------------
-
-PR_SET_DUMPABLE = 4
-
-
-def _no_dump() -> None:
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
-
-
-def _mount_points() -> list[str]:
-    points = []
-    with contextlib.suppress(OSError), open("/proc/self/mountinfo") as f:
-        for line in f:
-            point = line.split()[4].replace("\\040", " ")
-            points.append(point)
-    return points
-
-
-def _wipe(top: str, keep: list[str]) -> None:
-    """Remove everything under ``top`` except mount points (and the folders leading to them),
-    making folders writable first where a kernel took the permission away."""
-
-    def inside(path: str, folder: str) -> bool:
-        return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-    if not os.path.isdir(top):
-        return
-    with contextlib.suppress(OSError):
-        os.chmod(top, 0o1777 if top in ("/tmp", "/dev/shm") else 0o755)
-    for entry in list(os.scandir(top)):
-        path = entry.path
-        if any(inside(p, path) for p in keep):
-            if entry.is_dir(follow_symlinks=False) and path not in keep:
-                _wipe(path, keep)
-            continue
-        if entry.is_dir(follow_symlinks=False):
-
-            def retry(func, p, _exc):
-                with contextlib.suppress(OSError):
-                    os.chmod(os.path.dirname(p), 0o700)
-                    func(p)
-
-            with contextlib.suppress(OSError):
-                os.chmod(path, 0o700)
-            shutil.rmtree(path, onerror=retry)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-
-
-def _other_processes() -> list[int]:
-    me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-
-
-def _reset(base: str, child: int | None) -> bool:
-    """Kill every process but the template (and the sandbox's init), empty every writable
-    place; True when nothing is left."""
-    deadline = time.monotonic() + 10
-    while True:
-        others = _other_processes()
-        if not others:
-            break
-        for pid in others:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    keep = [p for p in _mount_points() if p not in ("/tmp", "/dev/shm", base)]
-    for top in dict.fromkeys(("/tmp", "/dev/shm", base)):
-        _wipe(top, keep)
-    leftovers = [
-        e.name
-        for top in dict.fromkeys(("/tmp", "/dev/shm", base))
-        if os.path.isdir(top)
-        for e in os.scandir(top)
-        if not any(p == e.path or p.startswith(e.path + "/") for p in keep)
-    ]
-    os.makedirs("/tmp/home", mode=0o700, exist_ok=True)
-    return not leftovers
-
-
-def _become_kernel(request: dict, control: list[int]) -> None:
-    """In the forked child: become ``python -m ipykernel_launcher -f <connection file>``."""
-    try:
-        os.setsid()
-        for fd in control:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        os.dup2(2, 1)
-        for sig in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGUSR1):
-            signal.signal(sig, signal.SIG_DFL)
-        cwd = request["cwd"]
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        from certlab.grading.sandbox import KERNEL_ENV
-
-        os.environ.update(KERNEL_ENV)
-        connection = "/tmp/.certlab-kernel.json"
-        with open(connection, "w") as f:
-            json.dump(request["connection"], f)
-        import ipykernel_launcher
-
-        sys.argv = [ipykernel_launcher.__file__, "-f", connection]
-        if "numpy" in sys.modules:  # a fresh import seeds the global generator from the OS
-            sys.modules["numpy"].random.seed()
-        with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as f:
-            f.write("1000")  # under memory pressure the kernel goes before its template
-        from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance()
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        os._exit(1)
-    os._exit(0)
-
-
-def template_main() -> None:
-    """The template process: warm up, then fork a kernel per ``spawn`` request (JSON lines on
-    stdin, answers on stdout)."""
-    import select
-
-    if sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[0]  # as ipykernel_launcher does
-    ctl_in, ctl_out = os.dup(0), os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(2, 1)  # stray prints of imported modules go to stderr, not into the protocol
-    lines = _LineReader(ctl_in)
-
-    def send(message: dict) -> None:
-        os.write(ctl_out, (json.dumps(message) + "\n").encode())
-
-    init = json.loads(lines.next() or b"{}")
-    base = os.environ.get("CERTLAB_WARM_BASE", "/tmp")
-    try:
-        _no_dump()
-        import gc
-
-        import ipykernel.kernelapp  # noqa: F401
-        import ipykernel_launcher  # noqa: F401
-
-        namespace: dict = {"__name__": "__certlab_template__"}
-        for statement in init["setup"]:
-            exec(compile(statement, "<setup cell>", "exec"), namespace)
-        del namespace
-        gc.collect()
-        gc.freeze()  # fewer copy-on-write pages in the children
-        if not _reset(base, None):
-            raise RuntimeError("the template's sandbox is not clean after its start")
-    except BaseException as exc:
-        send({"ok": False, "error": f"warm-up failed: {type(exc).__name__}: {exc}"})
-        os._exit(1)
-    send({"ok": True})
-
-    child: int | None = None
-    pidfd: int | None = None
-    while True:
-        watch = [ctl_in] + ([pidfd] if pidfd is not None else [])
-        ready = [ctl_in] if lines.pending() else select.select(watch, [], [])[0]
-        if pidfd is not None and pidfd in ready:
-            _, status = os.waitpid(child, 0)
-            os.close(pidfd)
-            child, pidfd = None, None
-            send({"event": "exit", "code": os.waitstatus_to_exitcode(status)})
-            send({"event": "clean"} if _reset(base, None) else {"event": "dirty"})
-            continue
-        if ctl_in not in ready:
-            continue
-        line = lines.next()
-        if line is None:  # the grader is gone
-            _reset(base, None)
-            os._exit(0)
-        request = json.loads(line)
-        op = request.get("op")
-        if op == "spawn":
-            if child is not None:
-                send({"ok": False, "error": "a kernel is still running"})
-                continue
-            try:
-                cwd = request["cwd"]
-                os.makedirs(cwd, exist_ok=True)
-                slot = os.environ["CERTLAB_WARM_SLOT"]
-                shutil.copytree(slot, cwd, symlinks=True, dirs_exist_ok=True)
-            except OSError as exc:
-                send({"ok": False, "error": f"cannot copy the submission: {exc}"})
-                continue
-            pid = os.fork()
-            if pid == 0:
-                _become_kernel(request, [ctl_in, ctl_out])
-            child, pidfd = pid, os.pidfd_open(pid)
-            send({"ok": True, "pid": pid})
-        elif op == "signal" and child is not None:
-            with contextlib.suppress(OSError):
-                os.killpg(child, request["sig"])
-        elif op == "kill" and child is not None:
-            for pid in _other_processes():
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            # the pidfd turns readable: the loop reports the exit and cleans up
-
-
-class _LineReader:
-    """JSON lines from a file descriptor, read without a buffer that select cannot see."""
-
-    def __init__(self, fd: int):
-        self.fd, self.buffer = fd, b""
-
-    def pending(self) -> bool:
-        return b"\n" in self.buffer
-
-    def next(self) -> bytes | None:
-        while b"\n" not in self.buffer:
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return line

@@ -67,6 +67,7 @@ def result_dict(result) -> dict:
         "flags": list(result.flags),
         "timing": result.timing,
         "solutions_viewed": list(result.solutions_viewed),
+        "cell_seconds": result.cell_seconds,
     }
 
 
@@ -99,12 +100,15 @@ def run(notebook: str, student: str, record: bool = True) -> dict:
     try:
         stage("grading with the course's tests")
         from certlab.learner.check import check, course_root
-        from certlab.learner.check_server import request
+        from certlab.learner.check_server import release_start_lock, request
 
         # A check server keeps a warm kernel between checks (certlab/learner/check_server.py).
         result = request(notebook, course_root(notebook), student, record)
         if result is None:
-            result = check(notebook, student=student, record=record)
+            try:
+                result = check(notebook, student=student, record=record)
+            finally:
+                release_start_lock()
         stage("done")
         return {"ok": True, "result": result_dict(result)}
     except Exception as exc:  # every failure becomes a message for the learner
@@ -118,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", default="")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
+    from certlab.grading.nbgrader_io import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # as the certlab command does: a second per check otherwise
     from certlab.learner.usage import student_id
 
     out = run(args.notebook, args.student or student_id(), record=not args.no_record)

@@ -20,7 +20,7 @@ from certlab.grading import NotebookScores, ScratchCourse
 from certlab.grading.nbgrader_io import db_url
 from certlab.learner.form_check import FormResult, check_form, is_form, render_form
 from certlab.learner.usage import hint_levels, hints_used, solutions_viewed
-from certlab.notebooks import certlab_meta, is_test, nbgrader_meta, read_notebook
+from certlab.notebooks import certlab_meta, execution_seconds, is_test, nbgrader_meta, read_notebook
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -51,6 +51,7 @@ class CheckResult:
     flags: list[str] = field(default_factory=list)
     timing: str | None = None
     solutions_viewed: list[str] = field(default_factory=list)
+    cell_seconds: float = 0.0  # the kernel's time in the notebook's cells: the floor of a check
 
     @property
     def score(self) -> float:
@@ -161,6 +162,7 @@ def check(
     from certlab.learner.exam import time_status
 
     result.timing = time_status(nb)
+    result.cell_seconds = execution_seconds(autograded)
     result.results = _exercise_results(course, assignment, student, ref_nb, mine, autograded)
     result.solutions_viewed = sorted(e for a, e in solutions_viewed(course.root, student) if a == assignment)
     return result

@@ -91,7 +91,8 @@ def request(notebook: str | Path, root: Path, student: str, record: bool, start:
         answer = json.loads(data)
     except (OSError, ValueError):
         if start:
-            launch(root, path, notebook)
+            _hold_start_lock(path)
+            launch(root, path, notebook, record)
         return None
     if answer.get("ok"):
         # Our own server (same user, same code, a socket only this user can reach).
@@ -101,14 +102,60 @@ def request(notebook: str | Path, root: Path, student: str, record: bool, start:
     return None
 
 
-def launch(root: Path, path: Path, notebook: str | Path | None = None) -> None:
-    """Start a server for ``root`` in the background (it warms up for ``notebook``)."""
+# The lock a client holds from the moment it starts a server until its own, in-process check is
+# done (:func:`release_start_lock`, or its exit): the server prepares the scratch course of the
+# assignment (which writes the course's gradebook when checks are recorded) only after that.
+_START_LOCK: dict[str, int] = {}
+
+
+def _hold_start_lock(path: Path) -> None:
+    import fcntl
+
+    release_start_lock()
+    with contextlib.suppress(OSError):
+        fd = os.open(path.with_suffix(".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another starting client holds it: fine
+        except OSError:
+            os.close(fd)
+            return
+        _START_LOCK["fd"] = fd
+
+
+def release_start_lock() -> None:
+    """Tell a server this process started that its in-process check is done."""
+    fd = _START_LOCK.pop("fd", None)
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # closing the descriptor releases the lock
+
+
+def _start_lock_free(path: Path) -> bool:
+    """Whether the client that started this server has finished its own check."""
+    import fcntl
+
+    try:
+        fd = os.open(path.with_suffix(".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def launch(root: Path, path: Path, notebook: str | Path | None = None, record: bool = False) -> None:
+    """Start a server for ``root`` in the background (it warms up for ``notebook``, checked with
+    or without recording)."""
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a socket left by a server that died
     log = path.with_suffix(".log")
     cmd = [sys.executable, "-m", "certlab.learner.check_server", "--socket", str(path), "--root", str(root)]
     if notebook:
-        cmd += ["--warm", str(notebook)]
+        cmd += ["--warm", str(notebook)] + (["--record"] if record else [])
     with open(log, "ab") as out:
         subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, close_fds=True, cwd="/"
@@ -136,34 +183,49 @@ def stop(root: Path, env: dict | None = None) -> bool:
     return True
 
 
-def _warm_up(root: Path, notebook: str | None) -> None:
-    """Import what a check needs and start the template for the notebook's assignment."""
+def _warm_up(root: Path, notebook: str | None, record: bool):
+    """Import what a check needs, start the template for the notebook's assignment and prepare
+    its scratch course, as the next check (recorded or not) will use it. A recorded check's
+    scratch course writes the course's gradebook, which the check that started this server is
+    still writing: that preparation is returned, to run once that check is done; else None."""
     import nbclient  # noqa: F401
     import nbgrader.converters  # noqa: F401
 
     import certlab.learner.check  # noqa: F401
 
     if not notebook:
-        return
-    with contextlib.suppress(Exception):
+        return None
+    try:
         from certlab.course import Course
         from certlab.grading import warm
+        from certlab.grading.nbgrader_io import db_url
         from certlab.grading.sandbox import isolation_problem
-        from certlab.learner.check import identify
+        from certlab.learner import check
         from certlab.notebooks import read_notebook
 
-        if isolation_problem() or not warm.enabled():
-            return
         course = Course(root)
         nb = read_notebook(Path(notebook))
-        assignment = identify(course, nb, Path(notebook))
-        for path in sorted((course.source_dir / assignment).glob("*.ipynb"))[:1]:
-            setup = warm.setup_statements(read_notebook(path))
-            folder = tempfile.mkdtemp(prefix=f"certlab-{assignment}-")
-            try:
-                warm.template_for(setup, os.path.join(folder, "autograded", "learner", assignment))
-            finally:
-                os.rmdir(folder)
+        assignment = check.identify(course, nb, Path(notebook))
+        if not isolation_problem() and warm.enabled():
+            for source in sorted((course.source_dir / assignment).glob("*.ipynb"))[:1]:
+                setup = warm.warmup(read_notebook(source))
+                folder = tempfile.mkdtemp(prefix=f"certlab-{assignment}-")
+                try:
+                    warm.template_for(setup, os.path.join(folder, "autograded", "learner", assignment))
+                finally:
+                    os.rmdir(folder)
+    except Exception:  # noqa: BLE001 - warming up is an optimisation; a check explains failures
+        return None
+
+    def prepare() -> None:
+        with contextlib.suppress(Exception):
+            tests_from, _ = check._tests_of(course, assignment)
+            check._scratch_course(course, assignment, db_url(course.root) if record else None, tests_from)
+
+    if not record:  # a scratch gradebook of its own: nothing to wait for
+        prepare()
+        return None
+    return prepare  # writes the course's gradebook: only once the first check is done with it
 
 
 def _check(root: Path, message: dict) -> dict:
@@ -178,7 +240,7 @@ def _check(root: Path, message: dict) -> dict:
     return {"ok": True, "result": base64.b64encode(pickle.dumps(result)).decode()}
 
 
-def serve(path: Path, root: Path, idle: float, notebook: str | None = None) -> None:
+def serve(path: Path, root: Path, idle: float, notebook: str | None = None, record: bool = False) -> None:
     import certlab.learner.check
     from certlab.grading.nbgrader_io import skip_slow_optional_imports
 
@@ -193,13 +255,22 @@ def serve(path: Path, root: Path, idle: float, notebook: str | None = None) -> N
         os.chmod(path, 0o600)
         server.listen(8)
         try:
-            _warm_up(root, notebook)
-            server.settimeout(idle)
+            prepare = _warm_up(root, notebook, record)
+            started = time.monotonic()
+            # While the client that started us still checks in-process, poll for its end; then
+            # prepare, and wait for requests (an idle server exits).
+            server.settimeout(0.1 if prepare else idle)
             while True:
                 try:
                     conn, _ = server.accept()
                 except TimeoutError:
-                    return
+                    if prepare is None:
+                        return
+                    if _start_lock_free(path) or time.monotonic() - started > idle:
+                        prepare()
+                        prepare = None
+                        server.settimeout(idle)
+                    continue
                 with conn:
                     conn.settimeout(30)
                     data = b""
@@ -221,6 +292,8 @@ def serve(path: Path, root: Path, idle: float, notebook: str | None = None) -> N
         finally:
             with contextlib.suppress(OSError):
                 path.unlink()
+            with contextlib.suppress(OSError):
+                path.with_suffix(".lock").unlink()
             log = path.with_suffix(".log")
             with contextlib.suppress(OSError):
                 if not log.stat().st_size:
@@ -238,9 +311,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--socket", required=True)
     parser.add_argument("--root", required=True)
     parser.add_argument("--warm", default=None)
+    parser.add_argument("--record", action="store_true")
     args = parser.parse_args(argv)
     idle = float(os.environ.get("CERTLAB_CHECK_SERVER_IDLE", IDLE_DEFAULT))
-    serve(Path(args.socket), Path(args.root).resolve(), idle, args.warm)
+    serve(Path(args.socket), Path(args.root).resolve(), idle, args.warm, args.record)
 
 
 if __name__ == "__main__":
