@@ -307,7 +307,9 @@ def kernel_config() -> dict:
       the network is allowed);
     - nbgrader's executor stops the kernel at once (its process group) when the last cell has
       run instead of waiting for a graceful exit: nothing the kernel does then can change a
-      grade, and the sandbox ends whatever is left of it.
+      grade, and the sandbox ends whatever is left of it;
+    - the client knows the kernel is ready when it has answered kernel_info, without the fixed
+      0.2 s of silence jupyter_client waits for (:class:`certlab.grading.warm.ReadyKernelClient`).
     """
     runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
     if not os.environ.get(ENV_PREFIX + "RUN"):
@@ -319,6 +321,7 @@ def kernel_config() -> dict:
         folder = os.path.join(runtime, f"c{os.getpid()}-{uuid.uuid4().hex[:8]}")
         os.mkdir(folder, 0o700)
         config["KernelManager"] = {"transport": "ipc", "ip": os.path.join(folder, "k")}
+    config.setdefault("KernelManager", {})["client_class"] = "certlab.grading.warm.ReadyKernelClient"
     return config
 
 

@@ -162,8 +162,12 @@ def _reset(base: str, child: int | None) -> bool:
     return not leftovers
 
 
-def _become_kernel(request: dict, control: list[int]) -> None:
-    """In the forked child: become ``python -m ipykernel_launcher -f <connection file>``."""
+READY_TIMEOUT = 30  # seconds a forked kernel may take to bind its sockets before the answer goes anyway
+
+
+def _become_kernel(request: dict, control: list[int], ready: int) -> None:
+    """In the forked child: become ``python -m ipykernel_launcher -f <connection file>``, and
+    write to ``ready`` once its sockets are bound."""
     try:
         os.setsid()
         for fd in control:
@@ -194,7 +198,15 @@ def _become_kernel(request: dict, control: list[int]) -> None:
             f.write("1000")  # under memory pressure the kernel goes before its template
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance()
+        # What launch_new_instance() does, with word to the template between the two steps: a
+        # client that connects only now finds the sockets bound and misses no message (else
+        # it retries its connection and repeats kernel_info, a few hundred milliseconds).
+        app = kernelapp.IPKernelApp.instance()
+        app.initialize()
+        with contextlib.suppress(OSError):
+            os.write(ready, b"1")
+            os.close(ready)
+        app.start()
     except BaseException:
         import traceback
 
@@ -284,10 +296,16 @@ def template_main() -> None:
             except OSError as exc:
                 send({"ok": False, "error": f"cannot copy the submission: {exc}"})
                 continue
+            ready_r, ready_w = os.pipe()
             pid = os.fork()
             if pid == 0:
-                _become_kernel(request, [ctl_in, ctl_out])
+                os.close(ready_r)
+                _become_kernel(request, [ctl_in, ctl_out], ready_w)
+            os.close(ready_w)
             child, pidfd = pid, os.pidfd_open(pid)
+            # Answer once the kernel's sockets are bound (or it died trying: end of file).
+            select.select([ready_r], [], [], READY_TIMEOUT)
+            os.close(ready_r)
             send({"ok": True, "pid": pid})
         elif op == "signal" and child is not None:
             with contextlib.suppress(OSError):
