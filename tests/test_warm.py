@@ -176,6 +176,17 @@ def test_preload_takes_the_imports_of_the_instructors_cells_only():
     nb.cells[-1].source += "\ndef ("
     assert warm.preload_modules(nb) == ("numpy", "scipy", "scipy:stats", "sklearn.metrics")
     assert warm.warmup(nb) == (("import numpy as np",), ("numpy", "scipy", "scipy:stats", "sklearn.metrics"))
+    # From the instructor's source notebook: every code cell but the solutions (whose imports a
+    # learner could read from sys.modules), plain demo cells included.
+    source = nbformat.v4.new_notebook(
+        cells=[
+            cell("import numpy as np", locked=True, grade_id="setup"),
+            cell("from scipy.optimize import minimize", solution=True, grade_id="answer"),
+            nbformat.v4.new_code_cell("import transformers"),
+        ]
+    )
+    assert warm.source_modules(source) == ("numpy", "transformers")
+    assert warm.warmup(nb, source)[1] == ("numpy", "scipy", "scipy:stats", "sklearn.metrics", "transformers")
 
 
 def test_setup_statements_take_only_the_leading_imports():

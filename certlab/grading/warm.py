@@ -170,9 +170,31 @@ def _imports_of(source: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def warmup(nb) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What a template for this notebook runs: (setup statements, modules to preload)."""
-    return setup_statements(nb), preload_modules(nb)
+def source_modules(source_nb) -> tuple[str, ...]:
+    """The modules the instructor's source notebook imports outside its solutions: its demo and
+    toolbox cells (read from the source, since a learner can change their own copy of them) and
+    its tests, hidden parts included. Not the solutions' imports, which a learner could otherwise
+    read from ``sys.modules`` as a hint."""
+    sources = (
+        c.source
+        for c in source_nb.cells
+        if c.get("cell_type") == "code" and not c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    )
+    return tuple(sorted({name for source in sources for name in _imports_of(source)}))
+
+
+@functools.lru_cache(maxsize=64)
+def _source_modules_at(path: str, stamp: int) -> tuple[str, ...]:
+    import nbformat
+
+    return source_modules(nbformat.read(path, as_version=4))
+
+
+def warmup(nb, source_nb=None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a template for this notebook runs: (setup statements, modules to preload), with the
+    imports of its source notebook's non-solution cells when that is given."""
+    preload = set(preload_modules(nb)) | set(source_modules(source_nb) if source_nb is not None else ())
+    return setup_statements(nb), tuple(sorted(preload))
 
 
 class WarmSetup(NbGraderPreprocessor):
@@ -181,8 +203,23 @@ class WarmSetup(NbGraderPreprocessor):
     with this notebook's setup imports."""
 
     def preprocess(self, nb, resources):
-        _NEXT["setup"] = warmup(nb) if enabled() else None
+        if not enabled():
+            _NEXT["setup"] = None
+            return nb, resources
+        setup, preload = warmup(nb)
+        _NEXT["setup"] = (setup, tuple(sorted(set(preload) | set(self._source_modules(resources)))))
         return nb, resources
+
+    def _source_modules(self, resources) -> tuple[str, ...]:
+        """:func:`source_modules` of this notebook's source in the course (none if not found)."""
+        try:
+            info = resources["nbgrader"]
+            course = self.config.get("CourseDirectory", {})
+            folder = Path(str(course.get("root", "."))) / str(course.get("source_directory", "source"))
+            path = folder / str(info["assignment"]) / f"{info['notebook']}.ipynb"
+            return _source_modules_at(str(path), path.stat().st_mtime_ns)
+        except Exception:  # noqa: BLE001 - no source here: the submission's locked cells only
+            return ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -208,7 +208,8 @@ def _warm_up(root: Path, notebook: str | None, record: bool):
         assignment = check.identify(course, nb, Path(notebook))
         if not isolation_problem() and warm.enabled():
             for source in sorted((course.source_dir / assignment).glob("*.ipynb"))[:1]:
-                setup = warm.warmup(read_notebook(source))
+                source_nb = read_notebook(source)
+                setup = warm.warmup(source_nb, source_nb)  # as WarmSetup computes it for a check
                 folder = tempfile.mkdtemp(prefix=f"certlab-{assignment}-")
                 try:
                     warm.template_for(setup, os.path.join(folder, "autograded", "learner", assignment))
