@@ -21,7 +21,7 @@ from certlab.grading.integrity import flagged_students, scan
 from certlab.grading.pool import grade
 from certlab.grading.sandbox import kernel_config, network_isolation_available, sandboxed
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("adversarial")]
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 # Kernels get a network namespace of their own where the platform allows one (Linux, as root or
