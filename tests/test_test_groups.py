@@ -43,7 +43,9 @@ def test_loadgroup_keeps_each_group_on_one_worker(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup"],
         cwd=tmp_path,
-        env={**os.environ, "WHERE": str(where)},
+        # Not the outer run's PYTEST_* variables: inside an xdist worker, PYTEST_XDIST_WORKER would
+        # make tests that ran without xdist look as if they had.
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}, "WHERE": str(where)},
         capture_output=True,
         text=True,
         timeout=300,
