@@ -120,16 +120,19 @@ def test_two_submissions_from_one_template_see_nothing_of_each_other(repo_course
 def test_a_kernel_that_kills_its_template_costs_only_itself(repo_course, scratch):
     stub = release_notebook(repo_course, ASSIGNMENT)
     killer = _with_probe(stub, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", before=True)
-    templates = warm.STATS["templates"]
     try:
         [dead] = scratch.grade("killer", killer)
     except CertlabError:
         pass  # nbgrader may give up on the notebook: a failure of this submission only
     else:
         assert dead.score == 0
+    # Counted after the killer, not before: under xdist this test may run in a worker where no
+    # other test of this module has started the template yet, so the killer's grading starts one.
+    templates, forked = warm.STATS["templates"], warm.STATS["forked"]
     [honest] = scratch.grade("honest", reference_notebook(repo_course, ASSIGNMENT))
     assert honest.score == honest.max_score > 0
     assert warm.STATS["templates"] == templates + 1, "a fresh template should replace the killed one"
+    assert warm.STATS["forked"] == forked + 1, "the honest submission should still get a warm kernel"
 
 
 @sandboxed_test
